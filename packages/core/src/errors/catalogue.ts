@@ -1,0 +1,34 @@
+/**
+ * The service's error catalogue: every error code wxlogin answers with, its HTTP status and a default message.
+ * Defined once here; `@wxlogin/server` throws these codes and its single error handler renders
+ * `{ "error": { "code", "message", "wechat"? } }` from them. Codes are API: never rename one.
+ */
+export const ERROR_CATALOGUE = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  UNKNOWN_APP: { status: 400, message: 'This appid is not configured.' },
+  INVALID_CODE: { status: 400, message: 'The login code is invalid or expired; call wx.login() again.' },
+  CODE_ALREADY_USED: { status: 400, message: 'The login code was already used; call wx.login() again.' },
+  DECRYPT_FAILED: { status: 400, message: 'The encrypted data could not be decrypted.' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials.' },
+  REFRESH_TOKEN_REUSED: { status: 401, message: 'This refresh token was already used; the session has been ended.' },
+  SESSION_EXPIRED: { status: 401, message: 'The session has ended; log in again.' },
+  USER_DISABLED: { status: 403, message: 'This user is disabled.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  USER_BLOCKED: { status: 403, message: 'WeChat blocked this login (high-risk user).' },
+  PHONE_IN_USE: { status: 409, message: 'This phone number is bound to another user.' },
+  WECHAT_SESSION_STALE: {
+    status: 409,
+    message: 'The WeChat session key has changed; call wx.login() and fetch the data again.',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be JSON.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  WECHAT_RATE_LIMITED: { status: 429, message: 'WeChat rate-limited this user; retry later.' },
+  APP_MISCONFIGURED: { status: 500, message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).' },
+  WECHAT_ERROR: { status: 502, message: 'WeChat answered with an error.' },
+  WECHAT_UNAVAILABLE: { status: 503, message: 'WeChat is unavailable; retry later.' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency of the service is unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** One of the service's error codes (UPPER_SNAKE). */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;

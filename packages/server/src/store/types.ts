@@ -1,0 +1,196 @@
+/**
+ * The store's rows and operations, shared by every SQL dialect.
+ *
+ * Times are epoch milliseconds (BIGINT in SQL). Ids are made by the service (UUIDv7), never by the database.
+ * Rows are camelCase here; columns are snake_case in SQL.
+ */
+
+/** `users.status`. */
+export type UserStatus = 'active' | 'disabled';
+
+/** A row of `users`. */
+export interface UserRow {
+  id: string;
+  appid: string;
+  openid: string;
+  unionid: string | null;
+  phoneE164: string | null;
+  nickname: string | null;
+  avatarUrl: string | null;
+  status: UserStatus;
+  disabledReason: string | null;
+  createdAt: number;
+  lastLoginAt: number;
+  updatedAt: number;
+}
+
+/** `login_codes.state`. */
+export type LoginCodeState = 'pending' | 'done' | 'failed';
+
+/** A row of `login_codes`: the idempotency memo of one `wx.login()` code. */
+export interface LoginCodeRow {
+  /** SHA-256 (hex) of `appid|code`: the code itself is never stored. */
+  codeHash: string;
+  appid: string;
+  state: LoginCodeState;
+  userId: string | null;
+  familyId: string | null;
+  /** SHA-256 (hex) of the `loginNonce` the first request carried, or null. */
+  nonceHash: string | null;
+  /** For `failed`: the serialised error to replay (opaque to the store). */
+  errcode: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A row of `refresh_families`: one login session (device). */
+export interface RefreshFamilyRow {
+  id: string;
+  appid: string;
+  userId: string;
+  generation: number;
+  /** When `generation` last moved; the grace window of the predecessor is judged on it. */
+  rotatedAt: number;
+  lastUsedAt: number;
+  /** Sliding expiry, pushed forward at each rotation, never past `absoluteExpiresAt`. */
+  expiresAt: number;
+  absoluteExpiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+  createdIp: string | null;
+  userAgent: string | null;
+  createdAt: number;
+}
+
+/** A row of `signing_keys`. */
+export interface SigningKeyRow {
+  kid: string;
+  alg: string;
+  /** Sealed private JWK (see the server's sealing module): never stored in clear. */
+  privateJwkSealed: string;
+  /** Public JWK as JSON text. */
+  publicJwk: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+/** A row of `audit_events`. */
+export interface AuditEventRow {
+  id: string;
+  at: number;
+  /** `user:<id>`, `admin`, `system`. */
+  actor: string;
+  /** e.g. `refresh.reuse_detected`, `user.unionid_changed`, `user.deleted`. */
+  action: string;
+  appid: string | null;
+  userId: string | null;
+  /** JSON text. Never holds a secret. */
+  detailJson: string | null;
+}
+
+/** What `completeLogin` needs: everything one successful code2Session produced. */
+export interface CompleteLoginInput {
+  codeHash: string;
+  appid: string;
+  openid: string;
+  /** As WeChat returned it this time; `null` when absent (then the stored one is kept). */
+  unionid: string | null;
+  /** The id a new user gets; when the (appid, openid) user exists already, it is ignored. */
+  newUserId: string;
+  /** `session_key`, already sealed with AAD bound to (wechat_sessions, appid, openid). */
+  sessionKeySealed: string;
+  /** The new session; `userId` is filled in by the store. */
+  family: Omit<RefreshFamilyRow, 'userId' | 'revokedAt' | 'revokedReason'>;
+  /** Audit id to use if the unionid changes. */
+  auditId: string;
+  now: number;
+}
+
+/** What `completeLogin` answers. */
+export interface CompleteLoginResult {
+  user: UserRow;
+  /** True when this login created the (appid, openid) user. */
+  isNew: boolean;
+  /**
+   * False when the user is disabled: then no family was created and the login code was left `pending`
+   * (the caller fails it with `USER_DISABLED`). The session_key is stored either way.
+   */
+  familyCreated: boolean;
+}
+
+/** Outcome of a refresh-token presentation, decided inside one transaction. */
+export type RotateResult =
+  | { kind: 'rotated'; family: RefreshFamilyRow }
+  | { kind: 'grace'; family: RefreshFamilyRow }
+  | { kind: 'reused'; family: RefreshFamilyRow }
+  | { kind: 'expired' }
+  | { kind: 'not_found' };
+
+/**
+ * The data port of the service. One implementation on Kysely serves SQLite, PostgreSQL and MySQL/MariaDB; what
+ * differs between them (insert-if-absent, upsert, locks, connection setup) lives in `store/<dialect>/`.
+ */
+export interface Store {
+  /** `sqlite`, `postgres` or `mysql`. */
+  readonly dialect: 'sqlite' | 'postgres' | 'mysql';
+  /** Applies pending migrations under a lock, so several instances starting together are safe. */
+  migrate(): Promise<void>;
+  /** Runs `fn` while holding a named cluster-wide lock (advisory lock, GET_LOCK, or SQLite's write lock). */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** Cheap round trip, for `/readyz`. Throws when the database is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // Login memo
+  /** Inserts a `pending` row if none exists for `codeHash`. True when this caller inserted it (and so calls WeChat). */
+  claimLoginCode(row: Pick<LoginCodeRow, 'codeHash' | 'appid' | 'nonceHash' | 'createdAt' | 'expiresAt'>): Promise<boolean>;
+  getLoginCode(codeHash: string): Promise<LoginCodeRow | undefined>;
+  /** Marks the row `failed` with a serialised error to replay. */
+  failLoginCode(codeHash: string, error: string): Promise<void>;
+  /** Removes a `pending` row (after a transient WeChat failure, so the same code may be tried again). */
+  deleteLoginCode(codeHash: string): Promise<void>;
+  /**
+   * In one short transaction: insert-if-absent the user by (appid, openid), refresh its unionid (audited when it
+   * changes), set `last_login_at`, upsert the sealed session_key, create the refresh family and mark the code `done`.
+   */
+  completeLogin(input: CompleteLoginInput): Promise<CompleteLoginResult>;
+
+  // Users
+  getUser(id: string): Promise<UserRow | undefined>;
+  getUserByOpenid(appid: string, openid: string): Promise<UserRow | undefined>;
+  updateProfile(id: string, patch: { nickname?: string | null; avatarUrl?: string | null }, now: number): Promise<UserRow | undefined>;
+
+  // WeChat sessions
+  getSessionKeySealed(appid: string, openid: string): Promise<string | undefined>;
+
+  // Refresh families
+  getFamily(id: string): Promise<RefreshFamilyRow | undefined>;
+  /**
+   * Judges a presented (familyId, generation) in one transaction:
+   * current → compare-and-swap `generation + 1` (sliding `expiresAt = min(now + refreshTtlMs, absoluteExpiresAt)`);
+   * current − 1 with `now - rotatedAt <= graceMs` → `grace` (nothing written);
+   * any other older generation → revoke the family (`reuse`), insert `reuseAudit`, answer `reused`;
+   * revoked, expired or past its absolute expiry → `expired`; unknown → `not_found`.
+   * A lost compare-and-swap race re-reads and judges again.
+   */
+  rotateFamily(input: {
+    familyId: string;
+    generation: number;
+    now: number;
+    graceMs: number;
+    refreshTtlMs: number;
+    reuseAudit: AuditEventRow;
+  }): Promise<RotateResult>;
+  /** Revokes one family (no-op if already revoked). True when this call revoked it. */
+  revokeFamily(id: string, reason: string, now: number): Promise<boolean>;
+  /** Revokes every live family of a user; answers how many. */
+  revokeUserFamilies(userId: string, reason: string, now: number): Promise<number>;
+
+  // Signing keys
+  listSigningKeys(): Promise<SigningKeyRow[]>;
+  insertSigningKey(row: SigningKeyRow): Promise<void>;
+  retireSigningKey(kid: string, at: number): Promise<void>;
+
+  // Audit
+  insertAudit(event: AuditEventRow): Promise<void>;
+}
