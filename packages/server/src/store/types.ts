@@ -88,6 +88,42 @@ export interface AuditEventRow {
   detailJson: string | null;
 }
 
+/** A row of `login_stats`: login outcomes counted in memory by one instance and flushed every 10 s. */
+export interface LoginStatRow {
+  appid: string;
+  /** Epoch ms at the start of the minute (a multiple of 60 000). */
+  minute: number;
+  /** `success` or the error code. */
+  outcome: string;
+  /** Which instance counted them (so several instances never write the same row at once). */
+  instance: string;
+  count: number;
+}
+
+/** `login_stats` summed over instances. */
+export type LoginStatTotal = Omit<LoginStatRow, 'instance'>;
+
+/** One page of an admin list, newest first; `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** How long `sweep` keeps dead rows, in ms. */
+export interface SweepRetention {
+  /** Families that expired (sliding or absolute) or were revoked more than this long ago go. Default 7 days. */
+  familiesMs?: number;
+  /** `login_stats` minutes older than this go. Default 30 days. */
+  statsMs?: number;
+}
+
+/** How many rows `sweep` deleted. */
+export interface SweepCounts {
+  loginCodes: number;
+  families: number;
+  stats: number;
+}
+
 /** What `completeLogin` needs: everything one successful code2Session produced. */
 export interface CompleteLoginInput {
   codeHash: string;
@@ -152,6 +188,8 @@ export interface Store {
   /**
    * In one short transaction: insert-if-absent the user by (appid, openid), refresh its unionid (audited when it
    * changes), set `last_login_at`, upsert the sealed session_key, create the refresh family and mark the code `done`.
+   * A unionid still held by another user of the same app (a stale row) is taken from it, in the same audit event
+   * (`user.unionid_changed`, detail `{ from, to, takenFromUserId? }`, actor `system`).
    */
   completeLogin(input: CompleteLoginInput): Promise<CompleteLoginResult>;
 
@@ -170,8 +208,10 @@ export interface Store {
    * current → compare-and-swap `generation + 1` (sliding `expiresAt = min(now + refreshTtlMs, absoluteExpiresAt)`);
    * current − 1 with `now - rotatedAt <= graceMs` → `grace` (nothing written);
    * any other older generation → revoke the family (`reuse`), insert `reuseAudit`, answer `reused`;
-   * revoked, expired or past its absolute expiry → `expired`; unknown → `not_found`.
-   * A lost compare-and-swap race re-reads and judges again.
+   * revoked, expired or past its absolute expiry → `expired`; unknown → `not_found`; a generation ahead of the
+   * stored one (a database restored from a backup) → `expired`, nothing written.
+   * A lost compare-and-swap race re-reads and judges again (so of two concurrent presentations of the current
+   * generation one gets `rotated`, the other `grace`). A `rotated` family is the row after the swap.
    */
   rotateFamily(input: {
     familyId: string;
@@ -193,4 +233,43 @@ export interface Store {
 
   // Audit
   insertAudit(event: AuditEventRow): Promise<void>;
+
+  // User lifecycle and admin
+  /**
+   * Binds (or, with `null`, unbinds) a phone number. The unique index decides conflicts: a number bound to another
+   * user of the same app throws `UniqueViolationError` with `column === 'phone_e164'` (all three databases).
+   * Answers the updated user, or undefined when there is no such user.
+   */
+  setPhone(userId: string, phoneE164: string | null, now: number): Promise<UserRow | undefined>;
+  /**
+   * Sets `status` (and `disabled_reason`: `reason` when disabling, null when enabling). Disabling also revokes every
+   * live family of the user (reason `disabled`) in the same transaction. Answers the updated user or undefined.
+   */
+  setUserStatus(userId: string, status: UserStatus, reason: string | null, now: number): Promise<UserRow | undefined>;
+  /**
+   * Account deletion in one transaction: revokes the user's live families (reason `user_deleted`; the rows stay
+   * until swept, so a refresh answers `expired`), deletes its `wechat_sessions` row and its `users` row, and inserts
+   * `audit` (the caller hashes the openid in it). False, and nothing written, when there is no such user.
+   */
+  deleteUser(userId: string, audit: AuditEventRow): Promise<boolean>;
+  /** The user's families (live and revoked, until swept), newest first, at most 200. */
+  listUserFamilies(userId: string): Promise<RefreshFamilyRow[]>;
+  /**
+   * Admin user list, newest first, paged by id. `q` matches id, openid, unionid or E.164 phone exactly (all indexed),
+   * never a substring. `limit` is clamped to 1..100; `cursor` is the previous page's `nextCursor`.
+   */
+  searchUsers(query: { q?: string; cursor?: string; limit: number }): Promise<Page<UserRow>>;
+  /** Users of other appids with the same unionid (none when the user has no unionid), ordered by appid. */
+  linkedAccounts(user: UserRow): Promise<UserRow[]>;
+  /** Audit log, newest first, paged by id, optionally of one user. `limit` is clamped to 1..100. */
+  listAudit(query: { cursor?: string; limit: number; userId?: string }): Promise<Page<AuditEventRow>>;
+  /** Adds the counts to `login_stats` (additive upsert on appid, minute, outcome, instance). */
+  addLoginStats(rows: readonly LoginStatRow[]): Promise<void>;
+  /** Counts per (appid, minute, outcome) summed over instances, for minutes `>= since`, ordered by minute. */
+  loginStats(query: { since: number; appid?: string }): Promise<LoginStatTotal[]>;
+  /**
+   * Retention: deletes expired `login_codes`, families dead (expired or revoked) for longer than
+   * `retention.familiesMs`, and stats older than `retention.statsMs`. Works in bounded batches.
+   */
+  sweep(now: number, retention?: SweepRetention): Promise<SweepCounts>;
 }

@@ -1,0 +1,87 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
+import type { Auth } from './auth/types.js';
+import { wechatBaseUrlWarning } from './auth/wechat-host.js';
+import type { WxloginConfig } from './config/load-config.js';
+import type { TrustProxy } from './config/parse-trust-proxy.js';
+import { LOG_REDACT_PATHS } from './logger.js';
+import { handleError, handleNotFound } from './routes/error-handler.js';
+import { wxloginRoutes } from './routes/wxlogin-routes.js';
+
+/** Options of {@link createApp}: the parts of {@link CreateAuthOptions} plus logging. */
+export interface CreateAppOptions extends Omit<CreateAuthOptions, 'logger'> {
+  /**
+   * A ready logger (pino) to use as is; its redaction is then the caller's. Without it, the app logs JSON lines at
+   * `config.logLevel` with wxlogin's redaction, to `logStream` or stdout.
+   */
+  logger?: FastifyBaseLogger;
+  /** Where the app's own logger writes (tests collect lines here). */
+  logStream?: { write(line: string): void };
+}
+
+/** A Fastify app serving wxlogin; `wxlogin` is the auth behind its routes. */
+export type WxloginApp = FastifyInstance & { readonly wxlogin: Auth };
+
+/** Default body limit: every wxlogin request body is small; the routes plugin sets tighter ones per route. */
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the whole service as a ready Fastify instance (not listening): opens the store from the configuration
+ * unless one is given (migrating it when `migrate=auto`), loads the signing keys, registers the routes. `app.close()`
+ * closes what it opened.
+ */
+export async function createApp(config: WxloginConfig, options: CreateAppOptions = {}): Promise<WxloginApp> {
+  const { logger, logStream, ...authOptions } = options;
+  const serverOptions: FastifyServerOptions = {
+    ...(logger
+      ? { loggerInstance: logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+            ...(logStream ? { stream: logStream } : {}),
+          },
+        }),
+    trustProxy: fastifyTrustProxy(config.trustProxy),
+    bodyLimit: BODY_LIMIT,
+    // No type coercion of JSON bodies; unknown fields are stripped where a schema says additionalProperties: false.
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: false, useDefaults: true } },
+    return503OnClosing: true,
+  };
+  const app = Fastify(serverOptions);
+
+  try {
+    const auth = await createAuth(config, { ...authOptions, logger: app.log });
+    app.decorate('wxlogin', auth);
+    app.addHook('onClose', async () => auth.close());
+
+    const warning = wechatBaseUrlWarning(config.wechatBaseUrl);
+    if (warning !== undefined) app.log.warn({ wechatBaseUrl: config.wechatBaseUrl }, warning);
+    if (config.trustProxy === false) warnOnceOnForwardedFor(app);
+
+    app.setErrorHandler(handleError);
+    app.setNotFoundHandler(handleNotFound);
+    await app.register(wxloginRoutes, { auth });
+    await app.ready();
+    return app as unknown as WxloginApp;
+  } catch (error) {
+    await app.close().catch(() => {});
+    throw error;
+  }
+}
+
+// Behind a proxy with trust off, every client shares the proxy's IP (rate limits, session IPs): say so once.
+function warnOnceOnForwardedFor(app: FastifyInstance): void {
+  let warned = false;
+  app.addHook('onRequest', async (request) => {
+    if (!warned && request.headers['x-forwarded-for'] !== undefined) {
+      warned = true;
+      request.log.warn('X-Forwarded-For received but WXLOGIN_TRUST_PROXY is off: client IPs are the proxy\'s');
+    }
+  });
+}
+
+function fastifyTrustProxy(trust: TrustProxy): FastifyServerOptions['trustProxy'] {
+  if (typeof trust === 'number') return (_address: string, hop: number) => hop < trust;
+  return typeof trust === 'boolean' ? trust : [...trust];
+}

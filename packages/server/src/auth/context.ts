@@ -1,0 +1,24 @@
+import type { Clock } from '../clock.js';
+import type { WxloginConfig } from '../config/load-config.js';
+import type { Sealer } from '../crypto/seal.js';
+import type { IdGenerator } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/types.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+import type { RefreshTokenCodec } from '../tokens/refresh-token.js';
+import type { SessionCheck } from './session-check.js';
+import type { WeChatLoginClient } from './types.js';
+
+/** Everything the auth functions share, built once by `createAuth`. */
+export interface AuthContext {
+  config: WxloginConfig;
+  store: Store;
+  wechat: WeChatLoginClient;
+  clock: Clock;
+  newId: IdGenerator;
+  sealer: Sealer;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokenCodec;
+  sessions: SessionCheck;
+  logger: Logger;
+}

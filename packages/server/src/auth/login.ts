@@ -1,0 +1,214 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ErrorCode } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { sessionKeyAad } from '../crypto/seal.js';
+import { AppError, toAppError, type WeChatErrorDetail } from '../errors.js';
+import type { LoginCodeRow } from '../store/types.js';
+import type { AuthContext } from './context.js';
+import { issueTokens } from './issue-tokens.js';
+import type { LoginInput, LoginResponse } from './types.js';
+
+const CODE_MAX = 256;
+const NONCE_MAX = 256;
+const USER_AGENT_MAX = 512;
+/** WeChat's codes live 5 minutes: the memo outlives that, so a late replay never reaches WeChat again. */
+const CODE_LIFETIME_MS = 5 * 60_000;
+/** A `pending` row older than the WeChat budget plus this belongs to a request that died mid-call. */
+const STALE_PENDING_MARGIN_MS = 5000;
+const POLL_FIRST_MS = 10;
+const POLL_MAX_MS = 100;
+
+/** The serialised error of a `failed` memo row: secret-free, replayed as is. */
+interface StoredFailure {
+  code: ErrorCode;
+  message: string;
+  wechat?: WeChatErrorDetail;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Resolves the app of a login: `appid` is optional only when exactly one app is configured. */
+export function resolveAppid(ctx: AuthContext, appid: string | undefined): string {
+  const apps = ctx.config.apps;
+  if (appid === undefined || appid === '') {
+    if (apps.length === 1) return apps[0]!.appid;
+    throw new AppError('VALIDATION_FAILED', 'appid is required: this server has more than one mini program configured.');
+  }
+  if (!apps.some((a) => a.appid === appid)) throw new AppError('UNKNOWN_APP');
+  return appid;
+}
+
+function validate(input: LoginInput): void {
+  if (typeof input.code !== 'string' || input.code.length === 0 || input.code.length > CODE_MAX) {
+    throw new AppError('VALIDATION_FAILED', 'code must be a non-empty string (the code of wx.login()).');
+  }
+  if (input.loginNonce !== undefined && (typeof input.loginNonce !== 'string' || input.loginNonce.length > NONCE_MAX)) {
+    throw new AppError('VALIDATION_FAILED', `loginNonce must be a string of at most ${NONCE_MAX} characters.`);
+  }
+}
+
+/**
+ * Login exactly as DESIGN.md "Login": memo first (one WeChat call per code across the cluster), code2Session,
+ * seal the session_key, one transaction for user + session + memo, then tokens. A replay of a used code within
+ * the window answers from the memo.
+ */
+export async function login(ctx: AuthContext, input: LoginInput): Promise<LoginResponse> {
+  validate(input);
+  const appid = resolveAppid(ctx, input.appid);
+  const codeHash = sha256(`${appid}|${input.code}`);
+  const nonceHash = input.loginNonce ? sha256(input.loginNonce) : null;
+  const now = ctx.clock();
+
+  const claimed = await ctx.store.claimLoginCode({
+    codeHash,
+    appid,
+    nonceHash,
+    createdAt: now,
+    expiresAt: now + Math.max(ctx.config.loginReplayS * 1000, CODE_LIFETIME_MS),
+  });
+  if (!claimed) return replay(ctx, codeHash, nonceHash);
+  return exchange(ctx, { appid, code: input.code, codeHash, input });
+}
+
+async function exchange(
+  ctx: AuthContext,
+  args: { appid: string; code: string; codeHash: string; input: LoginInput },
+): Promise<LoginResponse> {
+  const { appid, codeHash, input } = args;
+  let session: { openid: string; sessionKey: string; unionid?: string };
+  try {
+    session = await ctx.wechat.code2Session(appid, args.code);
+  } catch (error) {
+    const appError = toAppError(error);
+    const kind = (error as { kind?: string }).kind;
+    // The code was not consumed (WeChat never answered, or refused before looking at it): let the client retry it.
+    if (!appError || kind === 'unavailable' || kind === 'rate_limited' || kind === 'config') {
+      await forget(ctx, codeHash);
+    } else {
+      await ctx.store.failLoginCode(codeHash, serialise(appError));
+    }
+    ctx.logger.info({ appid, code: undefined, error: appError?.code ?? 'unexpected' }, 'login failed at WeChat');
+    throw appError ?? error;
+  }
+
+  const now = ctx.clock();
+  const familyId = ctx.newId();
+  const refreshTtlMs = ctx.config.refreshTtl * 1000;
+  const absoluteExpiresAt = now + ctx.config.refreshAbsoluteTtl * 1000;
+  let completed;
+  try {
+    completed = await ctx.store.completeLogin({
+      codeHash,
+      appid,
+      openid: session.openid,
+      unionid: session.unionid ?? null,
+      newUserId: ctx.newId(),
+      sessionKeySealed: ctx.sealer.seal(session.sessionKey, sessionKeyAad(appid, session.openid)),
+      family: {
+        id: familyId,
+        appid,
+        generation: 0,
+        rotatedAt: now,
+        lastUsedAt: now,
+        expiresAt: Math.min(now + refreshTtlMs, absoluteExpiresAt),
+        absoluteExpiresAt,
+        createdIp: input.ip ?? null,
+        userAgent: input.userAgent === undefined ? null : input.userAgent.slice(0, USER_AGENT_MAX),
+        createdAt: now,
+      },
+      auditId: ctx.newId(),
+      now,
+    });
+  } catch (error) {
+    // The code is spent at WeChat now; a retry meets 40163 and the client logs in afresh.
+    await forget(ctx, codeHash);
+    throw error;
+  }
+
+  if (!completed.familyCreated) {
+    const disabled = new AppError('USER_DISABLED');
+    await ctx.store.failLoginCode(codeHash, serialise(disabled));
+    throw disabled;
+  }
+  ctx.logger.debug({ appid, userId: completed.user.id, isNew: completed.isNew }, 'login');
+  return { ...(await issueTokens(ctx, completed.user, familyId, 0)), isNew: completed.isNew };
+}
+
+/** Answers a code someone else claimed: wait while pending, then replay its outcome. */
+async function replay(ctx: AuthContext, codeHash: string, nonceHash: string | null): Promise<LoginResponse> {
+  let row = await ctx.store.getLoginCode(codeHash);
+  if (row?.state === 'pending') row = await waitWhilePending(ctx, row);
+  if (!row) {
+    // The first request failed transiently and freed the code; this one raced it.
+    throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds: 1 });
+  }
+  if (row.state === 'pending') {
+    const age = ctx.clock() - row.createdAt;
+    if (age > ctx.config.wechatTimeoutMs + STALE_PENDING_MARGIN_MS) throw new AppError('CODE_ALREADY_USED');
+    throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds: 1 });
+  }
+  if (row.state === 'failed') throw parseFailure(row.errcode);
+
+  // `done`: the same login again, within the window, by the same client.
+  if (ctx.clock() - row.createdAt > ctx.config.loginReplayS * 1000) throw new AppError('CODE_ALREADY_USED');
+  if (row.nonceHash !== null && (nonceHash === null || !sameHash(row.nonceHash, nonceHash))) {
+    throw new AppError('CODE_ALREADY_USED');
+  }
+  if (row.familyId === null || row.userId === null) throw new AppError('CODE_ALREADY_USED');
+  const [family, user] = await Promise.all([ctx.store.getFamily(row.familyId), ctx.store.getUser(row.userId)]);
+  if (!user || !family) throw new AppError('CODE_ALREADY_USED');
+  if (user.status === 'disabled') throw new AppError('USER_DISABLED');
+  // Once the session has rotated, generation 0 is spent: handing it out again would look like reuse.
+  if (family.revokedAt !== null || family.generation !== 0 || family.expiresAt <= ctx.clock()) {
+    throw new AppError('CODE_ALREADY_USED');
+  }
+  // Both rows come from the same completeLogin, at the same instant, when that login created the user.
+  const isNew = user.createdAt === family.createdAt;
+  return { ...(await issueTokens(ctx, user, family.id, 0)), isNew };
+}
+
+async function waitWhilePending(ctx: AuthContext, first: LoginCodeRow): Promise<LoginCodeRow | undefined> {
+  // Bounded by the WeChat budget in slept time (not the injected clock, which tests may freeze).
+  let waited = 0;
+  let delay = POLL_FIRST_MS;
+  let row: LoginCodeRow | undefined = first;
+  while (row?.state === 'pending' && waited < ctx.config.wechatTimeoutMs) {
+    await sleep(delay);
+    waited += delay;
+    delay = Math.min(delay * 2, POLL_MAX_MS);
+    row = await ctx.store.getLoginCode(first.codeHash);
+  }
+  return row;
+}
+
+async function forget(ctx: AuthContext, codeHash: string): Promise<void> {
+  try {
+    await ctx.store.deleteLoginCode(codeHash);
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'could not free a login code after a failure');
+  }
+}
+
+function serialise(error: AppError): string {
+  const failure: StoredFailure = { code: error.code, message: error.message, ...(error.wechat ? { wechat: error.wechat } : {}) };
+  return JSON.stringify(failure);
+}
+
+function parseFailure(text: string | null): AppError {
+  try {
+    const failure = JSON.parse(text ?? '') as StoredFailure;
+    if (failure.code in ERROR_CATALOGUE) {
+      return new AppError(failure.code, failure.message, failure.wechat ? { wechat: failure.wechat } : {});
+    }
+  } catch {
+    // fall through: an unreadable memo still means the code is spent
+  }
+  return new AppError('CODE_ALREADY_USED');
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

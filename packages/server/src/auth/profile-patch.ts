@@ -1,0 +1,57 @@
+import { AppError } from '../errors.js';
+
+/** What `PATCH /v1/me` may change; `null` clears a field. */
+export interface ProfilePatch {
+  nickname?: string | null;
+  avatarUrl?: string | null;
+}
+
+/** Nickname limit, in characters (code points, so a CJK or emoji nickname counts as people read it). */
+export const NICKNAME_MAX = 64;
+/** Avatar URL limit, in characters. */
+export const AVATAR_URL_MAX = 1024;
+
+// What `<button open-type="chooseAvatar">` hands back before upload: a file on the device, not a URL anyone can load.
+const TEMP_PATH_PATTERN = /^(wxfile:\/\/|https?:\/\/(tmp|usr|store)\/)/i;
+
+const UPLOAD_HINT =
+  'avatarUrl is a temporary local file from chooseAvatar; upload it first (e.g. wx.uploadFile to your storage) and send the resulting https:// URL';
+
+/** Checks and normalises a profile patch (trims the nickname); throws `VALIDATION_FAILED` naming the field. */
+export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
+  const out: ProfilePatch = {};
+  if (patch.nickname !== undefined) {
+    if (patch.nickname === null) out.nickname = null;
+    else if (typeof patch.nickname !== 'string') throw new AppError('VALIDATION_FAILED', 'nickname must be a string.');
+    else {
+      const nickname = patch.nickname.trim();
+      if ([...nickname].length > NICKNAME_MAX) {
+        throw new AppError('VALIDATION_FAILED', `nickname must be at most ${NICKNAME_MAX} characters.`);
+      }
+      out.nickname = nickname.length === 0 ? null : nickname;
+    }
+  }
+  if (patch.avatarUrl !== undefined) {
+    if (patch.avatarUrl === null) out.avatarUrl = null;
+    else if (typeof patch.avatarUrl !== 'string') throw new AppError('VALIDATION_FAILED', 'avatarUrl must be a string.');
+    else {
+      const url = patch.avatarUrl.trim();
+      if (TEMP_PATH_PATTERN.test(url)) throw new AppError('VALIDATION_FAILED', `${UPLOAD_HINT}.`);
+      if (url.length > AVATAR_URL_MAX) {
+        throw new AppError('VALIDATION_FAILED', `avatarUrl must be at most ${AVATAR_URL_MAX} characters.`);
+      }
+      if (!isHttpsUrl(url)) throw new AppError('VALIDATION_FAILED', 'avatarUrl must be an https:// URL.');
+      out.avatarUrl = url;
+    }
+  }
+  return out;
+}
+
+function isHttpsUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname.length > 0 && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}

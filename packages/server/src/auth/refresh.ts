@@ -1,0 +1,66 @@
+import { AppError } from '../errors.js';
+import type { AuthContext } from './context.js';
+import { issueTokens } from './issue-tokens.js';
+import type { TokenResponse } from './types.js';
+
+/**
+ * Refresh exactly as DESIGN.md "Tokens": the current generation rotates (compare-and-swap); the direct predecessor
+ * within the grace window gets the same successor again; any older generation with a valid MAC is reuse (family
+ * revoked and audited by the store, `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
+ */
+export async function refresh(ctx: AuthContext, input: { refreshToken: string }): Promise<TokenResponse> {
+  const parsed = ctx.refreshTokens.parse(input.refreshToken);
+  if (!parsed.ok) throw new AppError('UNAUTHORIZED', 'The refresh token is invalid.');
+  const { familyId, generation } = parsed.claims;
+  const now = ctx.clock();
+
+  const result = await ctx.store.rotateFamily({
+    familyId,
+    generation,
+    now,
+    graceMs: ctx.config.refreshGraceS * 1000,
+    refreshTtlMs: ctx.config.refreshTtl * 1000,
+    reuseAudit: {
+      id: ctx.newId(),
+      at: now,
+      actor: 'system',
+      action: 'refresh.reuse_detected',
+      appid: null,
+      userId: null,
+      detailJson: JSON.stringify({ familyId, presentedGeneration: generation }),
+    },
+  });
+
+  switch (result.kind) {
+    case 'rotated':
+    case 'grace': {
+      const user = await ctx.store.getUser(result.family.userId);
+      if (!user) throw new AppError('SESSION_EXPIRED');
+      if (user.status === 'disabled') throw new AppError('USER_DISABLED');
+      return issueTokens(ctx, user, familyId, result.family.generation);
+    }
+    case 'reused':
+      ctx.sessions.forgetSession(familyId);
+      ctx.logger.warn(
+        { familyId, userId: result.family.userId, appid: result.family.appid, presentedGeneration: generation },
+        'refresh token reuse detected: session revoked',
+      );
+      throw new AppError('REFRESH_TOKEN_REUSED');
+    case 'expired':
+    case 'not_found': {
+      // Disabling a user revokes its sessions; the client must still learn why (403, not a silent re-login).
+      const family = result.kind === 'expired' ? await ctx.store.getFamily(familyId) : undefined;
+      const user = family ? await ctx.store.getUser(family.userId) : undefined;
+      if (user?.status === 'disabled') throw new AppError('USER_DISABLED');
+      throw new AppError('SESSION_EXPIRED');
+    }
+  }
+}
+
+/** Ends the session of a refresh token; silent on anything it can't act on (no oracle). */
+export async function logout(ctx: AuthContext, input: { refreshToken: string }): Promise<void> {
+  const parsed = ctx.refreshTokens.parse(input.refreshToken);
+  if (!parsed.ok) return;
+  await ctx.store.revokeFamily(parsed.claims.familyId, 'logout', ctx.clock());
+  ctx.sessions.forgetSession(parsed.claims.familyId);
+}

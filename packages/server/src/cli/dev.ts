@@ -1,0 +1,62 @@
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../config/load-config.js';
+import { devBanner } from './banner.js';
+import { loadOrCreateDevState } from './dev-state.js';
+import { listen } from './serve.js';
+
+/** Options of `wxlogin dev`. */
+export interface DevOptions {
+  port?: number;
+  simulatorPort?: number;
+  /** Folder of the dev database and generated secrets; default `.wxlogin` in the working directory. */
+  stateDir?: string;
+  logLevel?: string;
+}
+
+/** The demo mini program of `wxlogin dev` (also the simulator's built-in dev app). */
+export const DEV_APPID = 'wxdevapp00000001';
+
+/**
+ * `wxlogin dev`: the WeChat simulator on 127.0.0.1:3001 and the service on 127.0.0.1:3000, SQLite at
+ * `.wxlogin/dev.db`, secrets generated once into `.wxlogin/state.json`; prints the banner.
+ */
+export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const stateDir = resolve(options.stateDir ?? '.wxlogin');
+  const state = loadOrCreateDevState(stateDir);
+  const databaseFile = join(stateDir, 'dev.db');
+
+  // Optional peer, loaded only here: production installs need not carry the simulator.
+  let simulatorModule: typeof import('@wxlogin/simulator');
+  try {
+    simulatorModule = await import('@wxlogin/simulator');
+  } catch {
+    throw new Error('wxlogin dev needs @wxlogin/simulator: npm i -D @wxlogin/simulator');
+  }
+  const simulator = simulatorModule.createSimulator({ devSecret: state.devSecret });
+  const simulatorUrl = await simulator.listen({ host: '127.0.0.1', port: options.simulatorPort ?? 3001 });
+
+  let app: FastifyInstance;
+  try {
+    const config = loadConfig({
+      env: {
+        WXLOGIN_HOST: '127.0.0.1',
+        WXLOGIN_PORT: String(options.port ?? 3000),
+        WXLOGIN_APPS: `${DEV_APPID}:${state.devSecret}`,
+        WXLOGIN_DATABASE_URL: `sqlite:${databaseFile}`,
+        WXLOGIN_MASTER_KEY: state.masterKey,
+        WXLOGIN_ADMIN_TOKEN: state.adminToken,
+        WXLOGIN_WECHAT_BASE_URL: simulatorUrl,
+        WXLOGIN_LOG_LEVEL: options.logLevel ?? 'info',
+      },
+    });
+    app = await listen(config, () => simulator.close());
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const serviceUrl = typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : 'http://127.0.0.1:3000';
+  process.stdout.write(devBanner({ serviceUrl, simulatorUrl, appid: DEV_APPID, databaseFile, stateDir }));
+  return { app, close: () => app.close().then(() => simulator.close()) };
+}

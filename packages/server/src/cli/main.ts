@@ -1,0 +1,61 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { dev } from './dev.js';
+import { migrate } from './migrate.js';
+import { serve } from './serve.js';
+
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('a port from 0 to 65535');
+  return n;
+};
+
+/** The `wxlogin` command line (bin of `@wxlogin/server`). `argv` as `process.argv`. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command('wxlogin')
+    .description('WeChat Mini Program login service')
+    .showHelpAfterError();
+
+  program
+    .command('dev')
+    .description('service on 127.0.0.1:3000 + WeChat simulator on 127.0.0.1:3001, SQLite in .wxlogin/')
+    .option('--port <port>', 'service port', port, 3000)
+    .option('--simulator-port <port>', 'simulator port', port, 3001)
+    .option('--state-dir <dir>', 'folder for the dev database and generated secrets', '.wxlogin')
+    .option('--log-level <level>', 'pino level', 'info')
+    .action(async (opts: { port: number; simulatorPort: number; stateDir: string; logLevel: string }) => {
+      await dev(opts);
+    });
+
+  program
+    .command('serve')
+    .description('run the service, configured by WXLOGIN_* environment variables (or --config)')
+    .option('--config <file>', 'JSON file with the same keys in camelCase')
+    .action(async (opts: { config?: string }) => {
+      await serve(opts);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations to WXLOGIN_DATABASE_URL and exit')
+    .action(async () => {
+      await migrate();
+    });
+
+  program
+    .command('simulator')
+    .description('run only the WeChat simulator (same as wxlogin-simulator)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const { runSimulatorCli } = await import('@wxlogin/simulator');
+      await runSimulatorCli(args);
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    process.stderr.write(`wxlogin: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

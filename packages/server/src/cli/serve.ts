@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../app.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig, type WxloginConfig } from '../config/load-config.js';
+
+/** Options of `wxlogin serve`. */
+export interface ServeOptions {
+  /** A JSON file with the same keys as the environment, in camelCase. */
+  config?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Loads and validates the whole configuration (every problem at once), then starts the service. Answers `undefined`
+ * after printing the problems when the configuration is refused (exit code 1 is set).
+ */
+export async function serve(options: ServeOptions = {}): Promise<FastifyInstance | undefined> {
+  let config: WxloginConfig;
+  try {
+    config = loadConfig({ env: options.env ?? process.env, ...(options.config === undefined ? {} : { configFile: options.config }) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`wxlogin serve: refusing to start:\n${error.message}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  return listen(config);
+}
+
+/**
+ * Starts a configured service, and stops it gracefully (in-flight requests finish) on SIGINT or SIGTERM.
+ * `onClose` runs when the service has stopped (the dev command closes its simulator there).
+ */
+export async function listen(config: WxloginConfig, onClose?: () => Promise<void>): Promise<FastifyInstance> {
+  const app = await createApp(config);
+  await app.listen({ host: config.host, port: config.port });
+  stopOnSignals(app, onClose);
+  return app;
+}
+
+function stopOnSignals(app: FastifyInstance, onClose?: () => Promise<void>): void {
+  const stop = (signal: NodeJS.Signals): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    app.log.info({ signal }, 'stopping');
+    app
+      .close()
+      .then(() => onClose?.())
+      .then(
+      () => {
+        process.exitCode = 0;
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, 'error while stopping');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

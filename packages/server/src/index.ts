@@ -1,0 +1,26 @@
+/**
+ * `@wxlogin/server`: the wxlogin service as a Fastify app (`createApp`), as an encapsulated Fastify routes plugin
+ * (`wxloginRoutes`), or as plain async functions for any framework (`createAuth`).
+ */
+export { createApp, type CreateAppOptions, type WxloginApp } from './app.js';
+export { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
+export type { Auth, LoginInput, LoginResponse, Readiness, TokenResponse, WeChatLoginClient } from './auth/types.js';
+export type { User } from './auth/user-view.js';
+export type { ProfilePatch } from './auth/profile-patch.js';
+export { loadConfig, type LoadConfigOptions, type WxloginConfig } from './config/load-config.js';
+export { ConfigError } from './config/config-error.js';
+export { ConfigSchema, envNameOf, type ConfigInput } from './config/schema.js';
+export type { AppCredentials } from './config/parse-apps.js';
+export type { TrustProxy } from './config/parse-trust-proxy.js';
+export { AppError, toAppError, type AppErrorOptions, type WeChatErrorDetail } from './errors.js';
+export { wxloginRoutes, type WxloginRoutesOptions } from './routes/wxlogin-routes.js';
+export { handleError, handleNotFound, INTERNAL_ERROR_CODE, type ErrorEnvelope } from './routes/error-handler.js';
+export { CLOCK_TOLERANCE_S, type AccessTokenClaims } from './tokens/access-token.js';
+export { REFRESH_TOKEN_PREFIX } from './tokens/refresh-token.js';
+export { SIGNING_ALGS, type PublishedJwk, type SigningAlg } from './tokens/signing-keys.js';
+export { createSealer, masterKeyId, SealError, type Sealer } from './crypto/seal.js';
+export { createIdGenerator, type IdGenerator } from './ids.js';
+export { systemClock, type Clock } from './clock.js';
+export type { RandomFill } from './random.js';
+export type { Logger } from './logger.js';
+export type { Store } from './store/types.js';

@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Auth } from '../auth/types.js';
+import { AppError } from '../errors.js';
+import { bearerToken } from './bearer-token.js';
+import { errorResponses, LoginBodySchema, LoginResponseSchema, LogoutBodySchema, RefreshBodySchema, TokenResponseSchema } from './schemas.js';
+
+const BODY_LIMIT = 16 * 1024;
+
+/** `POST /v1/auth/login`, `/refresh`, `/logout`. */
+export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
+  app.post(
+    '/v1/auth/login',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags: ['auth'], body: LoginBodySchema, response: { 200: LoginResponseSchema, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { code, appid, loginNonce } = request.body;
+      const userAgent = request.headers['user-agent'];
+      const result = await auth.login({
+        code,
+        ...(appid === undefined ? {} : { appid }),
+        ...(loginNonce === undefined ? {} : { loginNonce }),
+        ip: request.ip,
+        ...(userAgent === undefined ? {} : { userAgent }),
+      });
+      reply.header('cache-control', 'no-store');
+      return result;
+    },
+  );
+
+  app.post(
+    '/v1/auth/refresh',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags: ['auth'], body: RefreshBodySchema, response: { 200: TokenResponseSchema, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const result = await auth.refresh({ refreshToken: request.body.refreshToken });
+      reply.header('cache-control', 'no-store');
+      return result;
+    },
+  );
+
+  app.post(
+    '/v1/auth/logout',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags: ['auth'], body: LogoutBodySchema, response: { 204: Type.Null({ description: 'session ended (also for unknown or already ended sessions)' }), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { refreshToken, all } = request.body;
+      if (all === true) {
+        const claims = await auth.verifyAccessToken(bearerToken(request));
+        await auth.logoutAll(claims);
+      } else if (refreshToken !== undefined) {
+        await auth.logout({ refreshToken });
+      } else {
+        throw new AppError('VALIDATION_FAILED', 'Send { refreshToken } or { all: true } with a bearer token.');
+      }
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, toAppError } from '../errors.js';
+
+/** Code of the generic 500 answer (an unexpected error: a bug, never bad input). */
+export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR';
+
+/** The error envelope: `{ error: { code, message, wechat? } }`. */
+export interface ErrorEnvelope {
+  error: { code: string; message: string; wechat?: { errcode: number; rid: string | null } };
+}
+
+/** Maps Fastify's own errors (schema, body parsing, content type, size) to catalogue errors. */
+function fromFastifyError(error: FastifyError): AppError | undefined {
+  if (error.validation) return new AppError('VALIDATION_FAILED', `${error.message}.`);
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'The body is not valid JSON.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'The body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE');
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 404) return new AppError('NOT_FOUND');
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE');
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE');
+  if (status === 429) return new AppError('RATE_LIMITED');
+  // Other 4xx from Fastify are malformed requests (bad content-length, JSON syntax seen by another parser…).
+  if (status >= 400 && status < 500) return new AppError('VALIDATION_FAILED', 'The request is malformed.');
+  return undefined;
+}
+
+/**
+ * THE error handler: renders every failure as the error envelope with the catalogue's status, `Retry-After` when
+ * known, and for anything unexpected a 500 with a generic message (logged with its stack, never answered with it).
+ */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error) ?? fromFastifyError(error as FastifyError);
+  if (!appError) {
+    request.log.error({ err: error }, 'unexpected error');
+    const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: 'Internal server error.' } };
+    return reply.code(500).send(envelope);
+  }
+  if (appError.status >= 500) request.log.warn({ err: appError }, `request failed: ${appError.code}`);
+  else request.log.debug({ errorCode: appError.code }, `request refused: ${appError.code}`);
+  if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(appError.retryAfterSeconds)));
+  const envelope: ErrorEnvelope = {
+    error: { code: appError.code, message: appError.message, ...(appError.wechat ? { wechat: appError.wechat } : {}) },
+  };
+  return reply.code(appError.status).send(envelope);
+}
+
+/** The not-found handler: `404 NOT_FOUND` in the same envelope. */
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return handleError(new AppError('NOT_FOUND'), request, reply);
+}

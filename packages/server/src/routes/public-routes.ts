@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { Type } from 'typebox';
+import type { Auth } from '../auth/types.js';
+import { errorResponses, JwksSchema, ReadinessSchema } from './schemas.js';
+
+/** `GET /.well-known/jwks.json`, `/healthz`, `/readyz`. */
+export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
+  app.get(
+    '/.well-known/jwks.json',
+    { schema: { tags: ['keys'], response: { 200: JwksSchema, ...errorResponses } } },
+    async (_request, reply) => {
+      // Short: verifiers re-fetch on an unknown kid anyway, and a rotation should show quickly.
+      reply.header('cache-control', 'public, max-age=60');
+      return auth.jwks();
+    },
+  );
+
+  app.get(
+    '/healthz',
+    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  // Fails only when the database is unreachable: WeChat and Redis state are reported, never a reason to drain.
+  app.get(
+    '/readyz',
+    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: ReadinessSchema, 503: ReadinessSchema } } },
+    async (_request, reply) => {
+      const { ok, database, redis, wechat } = await auth.readiness();
+      reply.header('cache-control', 'no-store');
+      if (ok) return { status: 'ok' as const, database, redis, wechat };
+      const { status, message } = ERROR_CATALOGUE.DEPENDENCY_UNAVAILABLE;
+      return reply.code(status).send({
+        status: 'unavailable' as const,
+        database,
+        redis,
+        wechat,
+        error: { code: 'DEPENDENCY_UNAVAILABLE', message },
+      });
+    },
+  );
+};

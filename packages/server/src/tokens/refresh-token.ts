@@ -1,0 +1,59 @@
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { UUID_PATTERN } from '../ids.js';
+
+/** The refresh-token prefix: API, never changes (a new format gets a new prefix). */
+export const REFRESH_TOKEN_PREFIX = 'wxr1';
+
+const MAC_BYTES = 32;
+const GENERATION_PATTERN = /^(0|[1-9][0-9]{0,8})$/;
+const MAC_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A refresh token's parts, after its MAC checked out. */
+export interface RefreshTokenClaims {
+  familyId: string;
+  generation: number;
+}
+
+/**
+ * Refresh tokens `wxr1.<familyId>.<generation>.<mac>`: mac = base64url HMAC-SHA256(refresh key,
+ * `familyId|generation`). Nothing secret is stored: the database holds only the family's current generation.
+ */
+export interface RefreshTokenCodec {
+  /** Makes the token of `generation` of the family. */
+  issue(familyId: string, generation: number): string;
+  /**
+   * `ok` with the parts when the format and MAC are right; `malformed` / `bad_mac` otherwise. A bad MAC must not
+   * touch the family (knowing a family id must not let anyone end a session).
+   */
+  parse(token: string): { ok: true; claims: RefreshTokenClaims } | { ok: false; reason: 'malformed' | 'bad_mac' };
+}
+
+/** A codec over the (derived, once-imported) refresh key. */
+export function createRefreshTokenCodec(refreshKey: KeyObject): RefreshTokenCodec {
+  const mac = (familyId: string, generation: number): Buffer =>
+    createHmac('sha256', refreshKey).update(`${familyId}|${generation}`).digest();
+
+  return {
+    issue(familyId, generation) {
+      return `${REFRESH_TOKEN_PREFIX}.${familyId}.${generation}.${mac(familyId, generation).toString('base64url')}`;
+    },
+    parse(token) {
+      const parts = typeof token === 'string' ? token.split('.') : [];
+      const [prefix, familyId, generationText, macText] = parts;
+      if (
+        parts.length !== 4 ||
+        prefix !== REFRESH_TOKEN_PREFIX ||
+        !UUID_PATTERN.test(familyId!) ||
+        !GENERATION_PATTERN.test(generationText!) ||
+        !MAC_PATTERN.test(macText!)
+      ) {
+        return { ok: false, reason: 'malformed' };
+      }
+      const generation = Number(generationText);
+      const presented = Buffer.from(macText!, 'base64url');
+      const expected = mac(familyId!, generation);
+      if (presented.length !== MAC_BYTES || !timingSafeEqual(presented, expected)) return { ok: false, reason: 'bad_mac' };
+      return { ok: true, claims: { familyId: familyId!, generation } };
+    },
+  };
+}

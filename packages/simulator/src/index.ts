@@ -1,0 +1,46 @@
+/**
+ * `@wxlogin/simulator` — a stand-in for WeChat's mini program server API (HTTP) with a control API, for development
+ * and tests. Imports nothing of wxlogin's: its crypto is its own, so it can check `@wxlogin/core`'s.
+ */
+export {
+  createSimulator,
+  DEFAULT_DEV_SECRET,
+  DEV_APPID,
+  Simulator,
+  type AppCredentials,
+  type EncryptInput,
+  type ListenOptions,
+  type LoginInput,
+  type LoginResult,
+  type PhoneCodeInput,
+  type SimulatedUser,
+  type SimulatorOptions,
+  type SimulatorStats,
+} from './simulator.js';
+export type { Faults } from './faults.js';
+export { ControlError } from './control-error.js';
+export { WECHAT_ROUTES } from './routes/wechat-routes.js';
+export { encryptData, type EncryptedPayload } from './crypto/encrypt-data.js';
+export { isValidSessionKeySignature, signWithSessionKey } from './crypto/session-key-signature.js';
+export {
+  CliUsageError,
+  runSimulatorCli,
+  SIMULATOR_USAGE,
+  startSimulatorFromArgs,
+  type CliIo,
+  type RunningSimulator,
+} from './cli.js';
+export {
+  createFakeWx,
+  PHONE_QUOTA_ERRNO,
+  WX_LOGIN_PER_SECOND,
+  type FakeWx,
+  type FakeWxControl,
+  type FakeWxOptions,
+  type PhoneNumberDetail,
+  type WxCheckSessionSuccess,
+  type WxLoginSuccess,
+} from './fake-wx/create-fake-wx.js';
+export type { WxCallbacks, WxError } from './fake-wx/callbacks.js';
+export type { RequestCounters, WxRequestOptions, WxRequestSuccess, WxRequestTask } from './fake-wx/fake-request.js';
+export type { StorageInfo } from './fake-wx/fake-storage.js';
