@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createSimulator, type Simulator } from '@wxlogin/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnNode } from './helpers/spawn-process.js';
+
+const run = promisify(execFile);
+const BIN = 'packages/server/bin/wxlogin.js';
+const DEV_APPID = 'wxdevapp00000001';
+
+describe('wxlogin serve (real process) [sqlite]', () => {
+  let sim: Simulator;
+  let dir: string;
+  beforeAll(async () => {
+    sim = createSimulator();
+    await sim.listen({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'wxlogin-serve-'));
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts from the environment, logs a user in over HTTP, and stops on SIGTERM', async () => {
+    const masterKey = randomBytes(32).toString('base64');
+    const proc = spawnNode([BIN, 'serve'], {
+      WXLOGIN_HOST: '127.0.0.1',
+      WXLOGIN_PORT: '0',
+      WXLOGIN_APPS: `${DEV_APPID}:wxlogin-dev-secret`,
+      WXLOGIN_MASTER_KEY: masterKey,
+      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
+      WXLOGIN_WECHAT_BASE_URL: sim.url,
+      WXLOGIN_LOG_LEVEL: 'info',
+    });
+    try {
+      const [, url] = await proc.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
+      const { code } = await sim.login({ appid: DEV_APPID });
+      const res = await fetch(`${url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { accessToken: string; isNew: boolean; user: { appid: string } };
+      expect(body.isNew).toBe(true);
+      expect(body.user.appid).toBe(DEV_APPID);
+      const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${body.accessToken}` } });
+      expect(me.status).toBe(200);
+      expect(await proc.stop()).toBe(0);
+      expect(proc.output()).not.toContain(masterKey);
+      expect(proc.output()).not.toContain(body.accessToken);
+    } finally {
+      await proc.stop();
+    }
+  });
+
+  it('refuses to start on a bad environment, listing every problem and no secret', async () => {
+    const proc = spawnNode([BIN, 'serve'], {
+      WXLOGIN_APPS: 'not-a-pair',
+      WXLOGIN_MASTER_KEY: 'c2hvcnQ=',
+      WXLOGIN_PORT: 'seventy',
+      WXLOGIN_JWT_ALG: 'HS256',
+    });
+    const code = await new Promise<number | null>((resolve) => proc.child.on('exit', resolve));
+    const out = proc.output();
+    expect(code).toBe(1);
+    expect(out).toContain('WXLOGIN_APPS');
+    expect(out).toContain('WXLOGIN_MASTER_KEY');
+    expect(out).toContain('WXLOGIN_PORT');
+    expect(out).toContain('WXLOGIN_JWT_ALG');
+    expect(out).not.toContain('c2hvcnQ=');
+    expect(out).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/); // no stack trace
+  });
+});
+
+describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wxlogin-dev-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('logs in, reads and patches /v1/me, refreshes and serves JWKS with the copy-paste commands', async () => {
+    const proc = spawnNode([BIN, 'dev', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    try {
+      await proc.waitFor(/Stop with Ctrl\+C/);
+      const banner = proc.output();
+      const commands = banner
+        .split('\n')
+        .filter((line) => /^\s{2}(CODE=|LOGIN=|ACCESS=|curl )/.test(line))
+        .map((line) => line.trim());
+      expect(commands.length).toBeGreaterThanOrEqual(7);
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', commands.join('\n')], { timeout: 20_000 });
+      expect(stdout).toMatch(/"accessToken":"ey/);
+      expect(stdout).toContain('"isNew":true');
+      expect(stdout).toContain('"nickname":"Xiaoming"');
+      expect(stdout).toMatch(/"refreshToken":"wxr1\.[^"]+\.1\./); // the refreshed one is generation 1
+      expect(stdout).toContain('"keys":[');
+      expect(await proc.stop()).toBe(0);
+    } finally {
+      await proc.stop();
+    }
+    const state = readFileSync(join(dir, 'state.json'), 'utf8');
+
+    // The second start reuses the generated secrets and the database.
+    const again = spawnNode([BIN, 'dev', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    try {
+      await again.waitFor(/Stop with Ctrl\+C/);
+      expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(state);
+      expect(again.output()).not.toContain(JSON.parse(state).masterKey);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
+  });
+});
