@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_DEV_SECRET, DEV_APPID, createSimulator } from '@wxlogin/simulator';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
-import type { User } from '../src/auth/types.js';
+import type { User } from '../src/auth/user-view.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createTestApp } from './helpers/test-app.js';
 

@@ -83,11 +83,13 @@ describe('[sqlite] openStore URLs and options', () => {
     await expect(openStore('sqlite::memory:', { schema: 'x"; drop' })).rejects.toThrow('schema');
   });
 
-  it('a mysql:// URL without a database, or malformed, is refused before connecting, without its password', async () => {
+  it('a malformed URL, or mysql:// without a database, is refused before connecting, password unsaid', async () => {
     await expect(openStore('mysql://root:pw@127.0.0.1:1/')).rejects.toThrow('must name a database');
     const err = await openStore('mysql://root:s3cret@[bad').catch((e: unknown) => e);
     expect((err as Error).message).toBe('the mysql:// database URL is malformed');
     expect(JSON.stringify(err, Object.getOwnPropertyNames(err))).not.toContain('s3cret');
+    const pgErr = await openStore('postgres://u:s3cret@[bad').catch((e: unknown) => e);
+    expect((pgErr as Error).message).toBe('the postgres:// database URL is malformed');
   });
 
   it('a missing optional peer names the package to install', async () => {

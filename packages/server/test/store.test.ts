@@ -205,6 +205,17 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       expect((await store.getUser(stale.user.id))?.unionid).toBeNull();
     });
 
+    it('two openids of one app logging in at once with one unionid: both succeed, one ends up holding it', async () => {
+      const appid = newAppid();
+      const unionid = `u${hex(12)}`;
+      const [a, b] = await Promise.all([
+        login(store, { appid, openid: newOpenid(), unionid }),
+        login(store, { appid, openid: newOpenid(), unionid }),
+      ]);
+      const holders = [await store.getUser(a.user.id), await store.getUser(b.user.id)].filter((u) => u?.unionid);
+      expect(holders).toHaveLength(1);
+    });
+
     it('NULL unionids and phones never collide within an app', async () => {
       const appid = newAppid();
       const a = await login(store, { appid, openid: newOpenid() });

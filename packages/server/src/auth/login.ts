@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ErrorCode } from '@wxlogin/core';
-import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
 import { sessionKeyAad } from '../crypto/seal.js';
 import { AppError, toAppError, type WeChatErrorDetail } from '../errors.js';
-import type { LoginCodeRow } from '../store/types.js';
+import type { CompleteLoginResult, LoginCodeRow } from '../store/types.js';
 import type { AuthContext } from './context.js';
 import { issueTokens } from './issue-tokens.js';
 import type { LoginInput, LoginResponse } from './types.js';
@@ -88,7 +87,7 @@ async function exchange(
     } else {
       await ctx.store.failLoginCode(codeHash, serialise(appError));
     }
-    ctx.logger.info({ appid, code: undefined, error: appError?.code ?? 'unexpected' }, 'login failed at WeChat');
+    ctx.logger.info({ appid, errorCode: appError?.code ?? 'unexpected' }, 'login failed at WeChat');
     throw appError ?? error;
   }
 
@@ -96,7 +95,7 @@ async function exchange(
   const familyId = ctx.newId();
   const refreshTtlMs = ctx.config.refreshTtl * 1000;
   const absoluteExpiresAt = now + ctx.config.refreshAbsoluteTtl * 1000;
-  let completed;
+  let completed: CompleteLoginResult;
   try {
     completed = await ctx.store.completeLogin({
       codeHash,

@@ -43,8 +43,12 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: 'Internal server error.' } };
     return reply.code(500).send(envelope);
   }
-  if (appError.status >= 500) request.log.warn({ err: appError }, `request failed: ${appError.code}`);
-  else request.log.debug({ errorCode: appError.code }, `request refused: ${appError.code}`);
+  // Expected failures (WeChat down, misconfigured app) are logged without a stack; the cause is secret-free JSON.
+  if (appError.status >= 500) {
+    request.log.warn({ errorCode: appError.code, wechat: appError.wechat, cause: appError.cause }, `request failed: ${appError.code}`);
+  } else {
+    request.log.debug({ errorCode: appError.code }, `request refused: ${appError.code}`);
+  }
   if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(appError.retryAfterSeconds)));
   const envelope: ErrorEnvelope = {
     error: { code: appError.code, message: appError.message, ...(appError.wechat ? { wechat: appError.wechat } : {}) },

@@ -37,7 +37,7 @@ function clampLimit(limit: number): number {
   return Math.min(100, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 1)));
 }
 
-/** Client-supplied text cut to its column's length, so a long User-Agent never fails a login. */
+/** Free text cut to its column's length, so a long User-Agent never fails a login. */
 function bounded(value: string | null, length: number): string | null {
   return value === null ? null : value.slice(0, length);
 }
@@ -63,13 +63,18 @@ export class KyselyStore implements Store {
     this.dialect = dialect.name;
   }
 
-  /** A write transaction, run again whole when the database chose it as a deadlock or serialization victim. */
-  async #tx<R>(fn: (trx: Kysely<Database>) => Promise<R>): Promise<R> {
+  /**
+   * A write transaction, run again whole when the database chose it as a deadlock or serialization victim, or,
+   * with `retryUniqueViolation`, when a concurrent transaction took a unique value first (the rerun sees its row).
+   */
+  async #tx<R>(fn: (trx: Kysely<Database>) => Promise<R>, retryUniqueViolation = false): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#d.transaction(fn);
       } catch (err) {
-        if (attempt < TRANSACTION_ATTEMPTS && this.#d.isRetryable(err)) continue;
+        const again =
+          this.#d.isRetryable(err) || (retryUniqueViolation && this.#d.uniqueViolationColumn(err) !== undefined);
+        if (attempt < TRANSACTION_ATTEMPTS && again) continue;
         throw this.#mapError(err);
       }
     }
@@ -222,7 +227,7 @@ export class KyselyStore implements Store {
         .where('codeHash', '=', input.codeHash)
         .execute();
       return { user, isNew, familyCreated: true };
-    });
+    }, true);
   }
 
   // Users
@@ -270,7 +275,7 @@ export class KyselyStore implements Store {
     return this.#tx(async (trx) => {
       const result = await trx
         .updateTable('users')
-        .set({ status, disabledReason: status === 'disabled' ? reason : null, updatedAt: now })
+        .set({ status, disabledReason: status === 'disabled' ? bounded(reason, 255) : null, updatedAt: now })
         .where('id', '=', userId)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) return undefined;

@@ -171,7 +171,11 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres' | 'mysql';
   /** Applies pending migrations under a lock, so several instances starting together are safe. */
   migrate(): Promise<void>;
-  /** Runs `fn` while holding a named cluster-wide lock (advisory lock, GET_LOCK, or SQLite's write lock). */
+  /**
+   * Runs `fn` while holding a named cluster-wide lock: a PostgreSQL advisory lock or MySQL `GET_LOCK` (waiting at
+   * most 60 s, then throwing), or on SQLite an in-process mutex (SQLite serves one process). The lock pins one pool
+   * connection while `fn` runs its queries on others. Not reentrant: never take the same name inside `fn`.
+   */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Cheap round trip, for `/readyz`. Throws when the database is unreachable. */
   ping(): Promise<void>;

@@ -29,6 +29,12 @@ function errorCode(err: unknown): unknown {
 
 /** Opens a PostgreSQL pool for the store. */
 export async function openPostgresDialect(url: string, options: ResolvedStoreOptions): Promise<StoreDialect> {
+  try {
+    new URL(url);
+  } catch {
+    // Not the parser's error (nor pg's, later): it carries the whole URL, password included.
+    throw new Error('the postgres:// database URL is malformed');
+  }
   const pgModule = await loadPeer(() => import('pg'), 'pg', 'postgres://');
   const pg = pgModule.default;
   const { schema, statementTimeoutMs } = options;

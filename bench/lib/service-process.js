@@ -1,0 +1,102 @@
+// Runs the real `wxlogin serve` as a child process, so the figures include everything a deployment pays (config,
+// Fastify, SQLite on disk) and the load generator's CPU use stays out of the service's event loop.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+const LOG_TAIL_BYTES = 16 * 1024;
+const READY_POLL_MS = 100;
+
+/**
+ * Asks the OS for a free loopback port. The port is released before the service binds it; on a shared machine
+ * another process could take it in between, which then shows as a clear "exited before ready" failure.
+ * @returns {Promise<number>}
+ */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (probe.address());
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns `node <bin> serve` with exactly the given WXLOGIN_* variables (any WXLOGIN_* of the caller's environment is
+ * dropped, so a developer's own settings cannot skew a run).
+ * @param {{ bin: string, env: Record<string, string>, port: number }} options
+ */
+export function spawnService({ bin, env, port }) {
+  const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WXLOGIN_')));
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { ...childEnv, ...env, WXLOGIN_HOST: '127.0.0.1', WXLOGIN_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (chunk) => {
+    tail = (tail + chunk.toString('utf8')).slice(-LOG_TAIL_BYTES);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const running = () => child.exitCode === null && child.signalCode === null;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    /** The last few KB the service wrote (pino JSON at `warn`+), for failure reports. */
+    logTail: () => tail,
+    running,
+
+    /**
+     * Polls `/readyz` until it answers 200.
+     * @param {number} timeoutMs
+     */
+    async waitReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let exit;
+      void exited.then((e) => {
+        exit = e;
+      });
+      for (let attempt = 0; Date.now() < deadline; attempt++) {
+        if (exit !== undefined) {
+          throw new Error(`wxlogin serve exited before it was ready (code ${exit.code}, signal ${exit.signal})`);
+        }
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+          await response.arrayBuffer();
+          if (response.status === 200) return;
+        } catch {
+          // Not listening yet.
+        }
+        await new Promise((r) => setTimeout(r, READY_POLL_MS));
+      }
+      throw new Error(`wxlogin serve was not ready within ${timeoutMs} ms`);
+    },
+
+    /**
+     * SIGTERM (graceful close), then SIGKILL if it is still there after `graceMs`.
+     * @param {number} graceMs
+     */
+    async stop(graceMs) {
+      if (!running()) return;
+      child.kill('SIGTERM');
+      let timer;
+      const timeout = new Promise((r) => {
+        timer = setTimeout(r, graceMs, 'timeout');
+      });
+      const outcome = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout' && running()) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+
+    /** Last resort from a synchronous `exit` handler: no waiting possible there. */
+    killNow() {
+      if (running()) child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { redactUrl, withRedactedView } from '../../config/redacted-view.js';
+import { silentLogger, type Logger } from '../../logger.js';
+
+/** Options of {@link createRedisClient}. */
+export interface RedisClientOptions {
+  /**
+   * Put in front of every key (e.g. `prod-a:`), so several deployments can share one Redis. The pub/sub channels of
+   * `RevocationBus` and `LoginWait` carry it too.
+   */
+  keyPrefix?: string;
+  /** Where the connection's outages are reported (once per outage, never the URL's password). */
+  logger?: Logger;
+  /** TCP connect + handshake budget, ms (default 1000). */
+  connectTimeoutMs?: number;
+  /** Budget of one command on a live connection, ms (default 500): a hung Redis must not hang a login. */
+  commandTimeoutMs?: number;
+  /** Longest pause between reconnection attempts, ms (default 2000). */
+  maxReconnectDelayMs?: number;
+}
+
+/** What `/readyz` shows for Redis: informational only, never a reason to fail readiness. */
+export type RedisState = 'ok' | 'unreachable';
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+const DEFAULT_MAX_RECONNECT_DELAY_MS = 2000;
+const FIRST_RECONNECT_DELAY_MS = 50;
+
+/**
+ * An ioredis client set up for a login service: commands fail at once while Redis is down (no offline queue, no
+ * retries, short timeouts) so callers fall back to their per-process paths instead of waiting; the connection is
+ * retried forever with a capped backoff so recovery needs no restart. Connecting starts in the background:
+ * construction never throws for an unreachable Redis (only for a URL that is not `redis://` / `rediss://`).
+ * Close it with {@link closeRedisClient}.
+ */
+export function createRedisClient(url: string, options: RedisClientOptions = {}): Redis {
+  if (!/^rediss?:\/\//i.test(url)) {
+    throw new TypeError(`Redis URL must start with redis:// or rediss:// (got ${redactUrl(url)})`);
+  }
+  const maxDelay = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS;
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    // In-flight commands of a dropped connection fail at once rather than being resent later: a resent INCR or
+    // SET NX could count twice or take a lock nobody waits for.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    retryStrategy: (attempt) => Math.min(FIRST_RECONNECT_DELAY_MS * 2 ** Math.min(attempt - 1, 10), maxDelay),
+    // A failed-over primary turns into a replica: reconnect so DNS points us at the new primary.
+    reconnectOnError: (error) => error.message.startsWith('READONLY'),
+    connectionName: 'wxlogin',
+    ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+  };
+  const client = new Redis(url, redisOptions);
+  hideConnectionSecrets(client);
+  watchConnection(client, options.logger ?? silentLogger);
+  client.connect().catch(() => undefined);
+  return client;
+}
+
+/**
+ * A second connection with the same settings, for pub/sub (a subscribed connection can run nothing else). Watched
+ * and connecting like the original.
+ */
+export function duplicateRedisClient(client: Redis, logger: Logger): Redis {
+  const copy = client.duplicate({ lazyConnect: true });
+  hideConnectionSecrets(copy);
+  watchConnection(copy, logger);
+  copy.connect().catch(() => undefined);
+  return copy;
+}
+
+/** `ok` while the connection is ready for commands, else `unreachable` (connecting, reconnecting, closed). */
+export function redisState(client: Redis): RedisState {
+  return client.status === 'ready' ? 'ok' : 'unreachable';
+}
+
+/**
+ * Resolves true once the client is ready (at once if it is), false after `timeoutMs`. Never rejects: a start-up may
+ * wait briefly for Redis and carry on without it.
+ */
+export function waitForRedisReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    client.once('ready', onReady);
+  });
+}
+
+/** Closes the connection: a polite QUIT when connected (bounded by the command timeout), else at once. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // QUIT timed out or the connection dropped meanwhile: fall through and cut it.
+    }
+  }
+  client.disconnect(false);
+}
+
+/** `host:port` (or the socket path): enough to say which Redis, and free of credentials by construction. */
+export function redisEndpoint(client: Redis): string {
+  const { path, host, port, db } = client.options;
+  const where = path ?? `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+  return db ? `${where}/${db}` : where;
+}
+
+// ioredis keeps the password in `client.options`: make a logged or inspected client show only where it points.
+function hideConnectionSecrets(client: Redis): void {
+  withRedactedView(client, () => ({ redis: redisEndpoint(client), status: client.status }));
+}
+
+/**
+ * Logs the start of an outage once (however many reconnection attempts fail) and its end once. Also the one
+ * `error` listener ioredis requires, without which it prints every failed attempt to the console.
+ */
+function watchConnection(client: Redis, logger: Logger): void {
+  let down = false;
+  let everReady = false;
+  const endpoint = redisEndpoint(client);
+  const outage = (reason: string): void => {
+    if (down) return;
+    down = true;
+    logger.warn(
+      { redis: endpoint, reason },
+      everReady
+        ? 'Redis connection lost; using per-process fallbacks until it returns'
+        : 'Redis unreachable; using per-process fallbacks until it connects',
+    );
+  };
+  client.on('error', (error: unknown) => outage(describeError(error)));
+  client.on('reconnecting', () => outage('connection closed'));
+  client.on('ready', () => {
+    if (down) logger.info({ redis: endpoint }, 'Redis connection restored');
+    down = false;
+    everReady = true;
+  });
+}
+
+/** The error's code or message only: never an attached command (its arguments may be tokens). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  const text =
+    typeof code === 'string' && code !== '' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  return redactUrl(text).slice(0, 200);
+}
