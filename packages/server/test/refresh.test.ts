@@ -55,7 +55,8 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     expect(family?.revokedAt).not.toBeNull();
     expect(family?.revokedReason).toBe('reuse');
     const audit = await t.store.listAudit({ limit: 10 });
-    expect(audit.items.map((e) => e.action)).toContain('refresh.reuse_detected');
+    const reuse = audit.items.find((e) => e.action === 'refresh.reuse_detected');
+    expect(reuse).toMatchObject({ appid: family?.appid, userId: family?.userId });
 
     // The legitimate holder's successor is dead too, and so is the access token of the family.
     const afterReuse = await t.post('/v1/auth/refresh', { refreshToken: successor.refreshToken });

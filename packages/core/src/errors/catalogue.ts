@@ -28,6 +28,8 @@ export const ERROR_CATALOGUE = {
   WECHAT_ERROR: { status: 502, message: 'WeChat answered with an error.' },
   WECHAT_UNAVAILABLE: { status: 503, message: 'WeChat is unavailable; retry later.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency of the service is unavailable.' },
+  /** Not in DESIGN.md's table: the answer to a bug (never to bad input), so the envelope stays the same shape. */
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the service's error codes (UPPER_SNAKE). */

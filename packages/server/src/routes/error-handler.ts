@@ -1,8 +1,9 @@
+import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../errors.js';
 
 /** Code of the generic 500 answer (an unexpected error: a bug, never bad input). */
-export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR';
+export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR' satisfies ErrorCode;
 
 /** The error envelope: `{ error: { code, message, wechat? } }`. */
 export interface ErrorEnvelope {
@@ -40,7 +41,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const appError = toAppError(error) ?? fromFastifyError(error as FastifyError);
   if (!appError) {
     request.log.error({ err: error }, 'unexpected error');
-    const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: 'Internal server error.' } };
+    const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: ERROR_CATALOGUE.INTERNAL_ERROR.message } };
     return reply.code(500).send(envelope);
   }
   // Expected failures (WeChat down, misconfigured app) are logged without a stack; the cause is secret-free JSON.

@@ -420,7 +420,8 @@ export class KyselyStore implements Store {
             .where('revokedAt', 'is', null)
             .executeTakeFirst();
           if (revoked.numUpdatedRows !== 1n) continue;
-          await this.#insertAudit(trx, input.reuseAudit);
+          // The caller cannot know whose family it is before this read: the audit row names it.
+          await this.#insertAudit(trx, { ...input.reuseAudit, appid: family.appid, userId: family.userId });
           return { kind: 'reused', family: { ...family, revokedAt: now, revokedReason: 'reuse' } };
         }
         // A generation ahead of the database (restored from a backup): the session cannot be continued.

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl, withRedactedView } from '../../config/redacted-view.js';
-import { silentLogger, type Logger } from '../../logger.js';
+import { silentLogger, type LogMethod, type Logger } from '../../logger.js';
 
 /** Options of {@link createRedisClient}. */
 export interface RedisClientOptions {
@@ -63,12 +63,14 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
 
 /**
  * A second connection with the same settings, for pub/sub (a subscribed connection can run nothing else). Watched
- * and connecting like the original.
+ * and connecting like the original; its outages are logged at debug level, since the original already reports the
+ * same outage as a warning.
  */
-export function duplicateRedisClient(client: Redis, logger: Logger): Redis {
-  const copy = client.duplicate({ lazyConnect: true });
+export function duplicateRedisClient(client: Redis, logger: Logger, overrides: Partial<RedisOptions> = {}): Redis {
+  const copy = client.duplicate({ ...overrides, lazyConnect: true });
   hideConnectionSecrets(copy);
-  watchConnection(copy, logger);
+  const quiet: LogMethod = (obj, msg) => logger.debug(obj, msg);
+  watchConnection(copy, { debug: quiet, info: quiet, warn: quiet, error: (obj, msg) => logger.error(obj, msg) });
   copy.connect().catch(() => undefined);
   return copy;
 }
