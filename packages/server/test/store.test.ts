@@ -312,7 +312,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
     it('an older generation (or the predecessor after grace) is reuse: family revoked and audited', async () => {
       const f = await newFamily();
       await rotate(f.id, 0, T0 + 10);
-      const auditRow = audit('refresh.reuse_detected', { userId: f.user.id });
+      const auditRow = audit('refresh.reuse_detected');
       const r = await store.rotateFamily({
         familyId: f.id,
         generation: 0,
@@ -323,7 +323,10 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       });
       expect(r.kind).toBe('reused');
       expect(await store.getFamily(f.id)).toMatchObject({ revokedAt: T0 + 10 + 2001, revokedReason: 'reuse' });
-      expect((await store.listAudit({ userId: f.user.id, limit: 5 })).items).toEqual([auditRow]);
+      // The caller cannot know whose family it is: the store names the family's app and user in the audit row.
+      expect((await store.listAudit({ userId: f.user.id, limit: 5 })).items).toEqual([
+        { ...auditRow, appid: f.user.appid, userId: f.user.id },
+      ]);
       // Afterwards every presentation, even the current one, finds the family ended.
       expect(await rotate(f.id, 1, T0 + 20_000)).toEqual({ kind: 'expired' });
     });
