@@ -12,9 +12,9 @@ export function stopCurrentLoad() {
 /**
  * Runs autocannon and resolves with its result. `maxSeconds` stops runs bounded by `amount` (which autocannon lets
  * run forever if the service stalls).
- * @param {import('autocannon').Options} options
+ * @param {Record<string, unknown>} options autocannon options (the package ships no types)
  * @param {number} maxSeconds
- * @returns {Promise<import('autocannon').Result>}
+ * @returns {Promise<any>} autocannon's result object
  */
 export async function runLoad(options, maxSeconds) {
   const instance = autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
@@ -31,7 +31,7 @@ export async function runLoad(options, maxSeconds) {
 /**
  * The figures the report needs from an autocannon result.
  * @param {string} name
- * @param {import('autocannon').Result} result
+ * @param {any} result autocannon's result object
  */
 export function summarise(name, result) {
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));

@@ -16,8 +16,8 @@ export function createCodeSource() {
 
 /**
  * Refresh tokens not yet used, first in first out. Each refresh takes one and puts its successor at the back, so the
- * pool never grows, a token is presented at most once, and a family comes round again only after every other family
- * did (far more than the 2 s grace window later at these rates).
+ * pool never grows, a token is presented at most once (always the family's current generation: the measured path is
+ * a plain rotation, never a grace replay or reuse), and a family comes round again only after every other one did.
  */
 export class RefreshTokenPool {
   /** @param {string[]} tokens */
@@ -50,7 +50,7 @@ export class RefreshTokenPool {
 /**
  * `POST /v1/auth/login` with a fresh code each time; `onLogin` sees each successful answer (to fill the pools).
  * @param {{ appid: string, nextCode: () => string, onLogin?: (answer: { accessToken: string, refreshToken: string }) => void }} options
- * @returns {import('autocannon').Request}
+ * @returns {object} an autocannon request
  */
 export function loginRequest({ appid, nextCode, onLogin }) {
   return {
@@ -72,7 +72,7 @@ export function loginRequest({ appid, nextCode, onLogin }) {
  * `POST /v1/auth/refresh`, each with an unused token from `pool`. An exhausted pool sends an empty token on purpose:
  * the 400s then show in the non-2xx count instead of the run silently measuring nothing.
  * @param {RefreshTokenPool} pool
- * @returns {import('autocannon').Request}
+ * @returns {object} an autocannon request
  */
 export function refreshRequest(pool) {
   return {
@@ -89,7 +89,7 @@ export function refreshRequest(pool) {
 /**
  * `GET /v1/me`, cycling through many users' access tokens (one token would let any verify cache flatter the figure).
  * @param {string[]} accessTokens
- * @returns {import('autocannon').Request}
+ * @returns {object} an autocannon request
  */
 export function meRequest(accessTokens) {
   let i = 0;

@@ -55,11 +55,12 @@ export function spawnService({ bin, env, port }) {
      */
     async waitReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      /** @type {{ code: number | null, signal: string | null } | undefined} */
       let exit;
       void exited.then((e) => {
         exit = e;
       });
-      for (let attempt = 0; Date.now() < deadline; attempt++) {
+      while (Date.now() < deadline) {
         if (exit !== undefined) {
           throw new Error(`wxlogin serve exited before it was ready (code ${exit.code}, signal ${exit.signal})`);
         }
