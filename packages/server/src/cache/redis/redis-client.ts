@@ -11,7 +11,7 @@ export interface RedisClientOptions {
   keyPrefix?: string;
   /** Where the connection's outages are reported (once per outage, never the URL's password). */
   logger?: Logger;
-  /** TCP connect + handshake budget, ms (default 1000). */
+  /** TCP/TLS connect budget, ms (default 1000); the handshake after it is bounded by the command timeout. */
   connectTimeoutMs?: number;
   /** Budget of one command on a live connection, ms (default 500): a hung Redis must not hang a login. */
   commandTimeoutMs?: number;
@@ -99,18 +99,35 @@ export function waitForRedisReady(client: Redis, timeoutMs: number): Promise<boo
   });
 }
 
-/** Closes the connection: a polite QUIT when connected (bounded by the command timeout), else at once. */
+/**
+ * Closes the connection: a polite QUIT when connected, else at once; resolves once it has ended (bounded by the
+ * command timeout). Safe to call twice.
+ */
 export async function closeRedisClient(client: Redis): Promise<void> {
   if (client.status === 'end') return;
-  if (client.status === 'ready') {
-    try {
-      await client.quit();
-      return;
-    } catch {
-      // QUIT timed out or the connection dropped meanwhile: fall through and cut it.
-    }
+  if (client.status === 'reconnecting') {
+    // Between attempts there is no socket: cancelling the next attempt is the whole close (ioredis then leaves the
+    // status at `reconnecting` and never emits `end`).
+    client.disconnect(false);
+    return;
   }
-  client.disconnect(false);
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()));
+  const bound = client.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, bound);
+  });
+  try {
+    if (client.status === 'ready') {
+      // QUIT may time out or lose its connection meanwhile: then cut it below.
+      await client.quit().catch(() => undefined);
+    }
+    // Re-read: QUIT may have ended it meanwhile (TypeScript still narrows the status from above).
+    if ((client.status as string) !== 'end') client.disconnect(false);
+    await Promise.race([ended, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `host:port` (or the socket path): enough to say which Redis, and free of credentials by construction. */
@@ -156,7 +173,7 @@ function watchConnection(client: Redis, logger: Logger): void {
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
   const code = (error as { code?: unknown }).code;
-  const text =
-    typeof code === 'string' && code !== '' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  let text = error.message;
+  if (typeof code === 'string' && code !== '' && !text.includes(code)) text = `${code}: ${text}`;
   return redactUrl(text).slice(0, 200);
 }

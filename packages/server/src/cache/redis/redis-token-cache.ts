@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import type { TokenCache } from '@wxlogin/core';
 import type { Redis } from 'ioredis';
+import { noteCommandOutcome } from './hung-connection-guard.js';
 import { RedisCommandError } from './redis-command-error.js';
 
 /** Options of {@link RedisTokenCache}. */
@@ -87,8 +88,11 @@ export class RedisTokenCache implements TokenCache {
 
   async #run<T>(operation: string, command: () => Promise<T>): Promise<T> {
     try {
-      return await command();
+      const result = await command();
+      noteCommandOutcome(this.#client);
+      return result;
     } catch (error) {
+      noteCommandOutcome(this.#client, error);
       throw new RedisCommandError(operation, error);
     }
   }
