@@ -5,11 +5,16 @@ import { wechatBaseUrlWarning } from './auth/wechat-host.js';
 import type { WxloginConfig } from './config/load-config.js';
 import type { TrustProxy } from './config/parse-trust-proxy.js';
 import { LOG_REDACT_PATHS } from './logger.js';
+import { metricsRoute } from './metrics/metrics-route.js';
+import { createPrometheusMetrics } from './metrics/prometheus-metrics.js';
+import { registerApiDocs } from './openapi/register-api-docs.js';
+import { openAppRedis } from './ops/app-redis.js';
+import { closeConnectionsWhenDraining } from './ops/drain-on-close.js';
 import { handleError, handleNotFound } from './routes/error-handler.js';
 import { wxloginRoutes } from './routes/wxlogin-routes.js';
 
 /** Options of {@link createApp}: the parts of {@link CreateAuthOptions} plus logging. */
-export interface CreateAppOptions extends Omit<CreateAuthOptions, 'logger'> {
+export interface CreateAppOptions extends Omit<CreateAuthOptions, 'logger' | 'metrics'> {
   /**
    * A ready logger (pino) to use as is; its redaction is then the caller's. Without it, the app logs JSON lines at
    * `config.logLevel` with wxlogin's redaction, to `logStream` or stdout.
@@ -49,9 +54,16 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     return503OnClosing: true,
   };
   const app = Fastify(serverOptions);
+  closeConnectionsWhenDraining(app);
 
   try {
-    const auth = await createAuth(config, { ...authOptions, logger: app.log });
+    // First: @fastify/swagger documents only the routes registered after it (encapsulated plugins included).
+    await registerApiDocs(app);
+    const metrics = createPrometheusMetrics({ appids: config.apps.map((a) => a.appid) });
+    // One connection for the auth functions and the per-IP limit; closed after them (onClose runs last-in first-out).
+    const shared = openAppRedis(config.redisUrl, authOptions.redis, app.log);
+    app.addHook('onClose', async () => shared.close());
+    const auth = await createAuth(config, { ...authOptions, logger: app.log, metrics, redis: shared.redis });
     app.decorate('wxlogin', auth);
     app.addHook('onClose', async () => auth.close());
 
@@ -61,7 +73,11 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
 
     app.setErrorHandler(handleError);
     app.setNotFoundHandler(handleNotFound);
-    await app.register(wxloginRoutes, { auth });
+    await app.register(wxloginRoutes, {
+      auth,
+      rateLimit: { perMinute: config.rateLimitPerMin, redis: shared.redis, onFailOpen: () => metrics.rateLimitFailedOpen() },
+    });
+    await app.register(metricsRoute, { registry: metrics.registry, token: config.metricsToken });
     await app.ready();
     return app as unknown as WxloginApp;
   } catch (error) {

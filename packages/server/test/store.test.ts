@@ -411,6 +411,64 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       expect(rejected?.status === 'rejected' && rejected.reason).toBeInstanceOf(UniqueViolationError);
     });
 
+    it('movePhone takes the number from its holder in one transaction, audited on the holder', async () => {
+      const appid = newAppid();
+      const phone = `+86137${String(Date.now()).slice(-8)}`;
+      const a = await login(store, { appid, openid: newOpenid() });
+      const b = await login(store, { appid, openid: newOpenid() });
+      const other = await login(store, { appid: newAppid(), openid: newOpenid() });
+      await store.setPhone(a.user.id, phone, T0);
+      await store.setPhone(other.user.id, phone, T0);
+      const { userId: _none, ...moved } = audit('phone.moved', { appid, at: T0 + 1, detailJson: '{"last4":"0000"}' });
+      const result = await store.movePhone({ userId: b.user.id, phoneE164: phone, now: T0 + 1, audit: moved });
+      expect(result.fromUserId).toBe(a.user.id);
+      expect(result.user).toMatchObject({ id: b.user.id, phoneE164: phone, updatedAt: T0 + 1 });
+      expect(await store.getUser(a.user.id)).toMatchObject({ phoneE164: null, updatedAt: T0 + 1 });
+      expect((await store.getUser(other.user.id))?.phoneE164).toBe(phone); // another app keeps its own
+      expect((await store.listAudit({ userId: a.user.id, limit: 5 })).items).toEqual([{ ...moved, userId: a.user.id }]);
+
+      // Nobody else holds it: a plain bind, no audit. Unknown user: nothing written.
+      const fresh = `+86136${String(Date.now()).slice(-8)}`;
+      const { userId: _x, ...unused } = audit('phone.moved', { appid });
+      expect(await store.movePhone({ userId: a.user.id, phoneE164: fresh, now: T0 + 2, audit: unused })).toMatchObject({
+        fromUserId: null,
+        user: { id: a.user.id, phoneE164: fresh },
+      });
+      expect(await store.movePhone({ userId: newId(), phoneE164: phone, now: T0 + 3, audit: unused })).toEqual({ user: undefined, fromUserId: null });
+      expect((await store.listAudit({ userId: a.user.id, limit: 5 })).items).toHaveLength(1);
+      expect((await store.getUser(b.user.id))?.phoneE164).toBe(phone);
+    });
+
+    it('two users moving one held number at once: both succeed in turn, exactly one holds it, each move audited', async () => {
+      const appid = newAppid();
+      const phone = `+86135${String(Date.now()).slice(-8)}`;
+      const holder = await login(store, { appid, openid: newOpenid() });
+      const takers = [await login(store, { appid, openid: newOpenid() }), await login(store, { appid, openid: newOpenid() })];
+      await store.setPhone(holder.user.id, phone, T0);
+      const results = await Promise.all(
+        takers.map(({ user }) => {
+          const { userId: _u, ...event } = audit('phone.moved', { appid, detailJson: JSON.stringify({ to: user.id }) });
+          return store.movePhone({ userId: user.id, phoneE164: phone, now: T0 + 1, audit: event });
+        }),
+      );
+      const withPhone = (await Promise.all([holder, ...takers].map(({ user }) => store.getUser(user.id)))).filter((u) => u?.phoneE164 === phone);
+      expect(withPhone).toHaveLength(1);
+      const last = results.find((r) => r.user?.id === withPhone[0]!.id)!;
+      const first = results.find((r) => r !== last)!;
+      expect(first.fromUserId).toBe(holder.user.id);
+      expect(last.fromUserId).toBe(first.user!.id);
+    });
+
+    it('countAuditEvents counts one action of one user since a time (inclusive) and names the earliest', async () => {
+      const userId = newId();
+      for (const at of [T0, T0 + 10, T0 + 20]) await store.insertAudit(audit('phone.bound', { userId, at }));
+      await store.insertAudit(audit('phone.moved', { userId, at: T0 + 30 }));
+      await store.insertAudit(audit('phone.bound', { userId: newId(), at: T0 + 30 }));
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 10 })).toEqual({ count: 2, firstAt: T0 + 10 });
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 - DAY })).toEqual({ count: 3, firstAt: T0 });
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 21 })).toEqual({ count: 0, firstAt: null });
+    });
+
     it('disable revokes the live families; enable clears the reason', async () => {
       const { user, input } = await login(store, { appid: newAppid(), openid: newOpenid() });
       const disabled = await store.setUserStatus(user.id, 'disabled', 'fraud', T0 + 1);

@@ -71,11 +71,11 @@ describe('POST /wxa/business/getuserphonenumber', () => {
     expect((await redeem({ code: t.sim.login({ appid: DEV.appid, openid }).code })).errcode).toBe(40029);
   });
 
-  it("answers 40013 when the token is another app's than the code's, and leaves the code usable", async () => {
+  it("answers 40029 for a code of another app than the token's, and leaves the code usable", async () => {
     const otherToken = (await t.post('/cgi-bin/stable_token', { grant_type: 'client_credential', ...OTHER }))
       .access_token as string;
     const { code } = t.sim.phoneCode({ appid: DEV.appid, openid });
-    expect((await redeem({ code }, otherToken)).errcode).toBe(40013);
+    expect((await redeem({ code }, otherToken)).errcode).toBe(40029);
     expect((await redeem({ code })).errcode).toBe(0);
   });
 

@@ -3,6 +3,8 @@ import type { WxloginConfig } from '../config/load-config.js';
 import type { Sealer } from '../crypto/seal.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
+import type { UserLoginLimit } from '../ops/user-login-limit.js';
+import type { AuthMetrics } from '../metrics/auth-metrics.js';
 import type { Store } from '../store/types.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { RefreshTokenCodec } from '../tokens/refresh-token.js';
@@ -21,4 +23,8 @@ export interface AuthContext {
   refreshTokens: RefreshTokenCodec;
   sessions: SessionCheck;
   logger: Logger;
+  /** Counters for `/metrics`; absent when nobody collects them. */
+  metrics?: AuthMetrics;
+  /** Logins per (appid, openid) per minute, checked once WeChat has named the user; absent when off. */
+  userLoginLimit?: UserLoginLimit | undefined;
 }

@@ -1,4 +1,5 @@
 import { WeChatClient } from '@wxlogin/core';
+import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../clock.js';
 import type { WxloginConfig } from '../config/load-config.js';
 import { deriveRefreshKey } from '../crypto/derive.js';
@@ -6,13 +7,23 @@ import { createSealer } from '../crypto/seal.js';
 import { AppError } from '../errors.js';
 import { createIdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { silentMetrics, type AuthMetrics } from '../metrics/auth-metrics.js';
+import { countLogin, countRefresh } from '../metrics/count-outcomes.js';
 import { systemRandom, type RandomFill } from '../random.js';
+import { openSharedState } from '../ops/shared-state.js';
+import { createUserLoginLimit } from '../ops/user-login-limit.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createAccessTokens } from '../tokens/access-token.js';
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js';
 import { createSigningKeyRing } from '../tokens/signing-keys.js';
+import { createAdmin } from '../admin/create-admin.js';
+import { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
+import { recordLoginOutcome, statsAppid } from '../stats/record-login-outcome.js';
+import { deleteMe } from './lifecycle.js';
+import { bindPhone } from './bind-phone.js';
 import type { AuthContext } from './context.js';
+import { decrypt } from './decrypt.js';
 import { login } from './login.js';
 import { validateProfilePatch } from './profile-patch.js';
 import { logout, refresh } from './refresh.js';
@@ -31,6 +42,10 @@ export interface CreateAuthOptions {
   /** Randomness of ids (UUIDv7); key material and IVs always come from the CSPRNG. */
   random?: RandomFill;
   logger?: Logger;
+  /** Counters (`createApp` passes Prometheus ones); also fed by the built WeChat client's `onCall`. */
+  metrics?: AuthMetrics;
+  /** A Redis connection for shared state; otherwise one is opened from `config.redisUrl` when set (and closed here). */
+  redis?: Redis;
 }
 
 /**
@@ -40,6 +55,7 @@ export interface CreateAuthOptions {
 export async function createAuth(config: WxloginConfig, options: CreateAuthOptions = {}): Promise<Auth> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? silentMetrics;
   const masterKey = Buffer.from(config.masterKey, 'base64');
   const sealer = createSealer(masterKey);
   const refreshTokens = createRefreshTokenCodec(deriveRefreshKey(masterKey));
@@ -53,6 +69,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       ...(config.dbStatementTimeoutMs > 0 ? { statementTimeoutMs: config.dbStatementTimeoutMs } : {}),
     }));
   let ownsWechat = false;
+  const shared = openSharedState(config.redisUrl, { redis: options.redis, logger });
   try {
     if (ownsStore && config.migrate === 'auto') await store.migrate();
     const keys = createSigningKeyRing({ store, sealer, clock, logger, alg: config.jwtAlg, accessTtlSeconds: config.accessTtl });
@@ -65,6 +82,8 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         baseUrl: config.wechatBaseUrl,
         timeoutMs: config.wechatTimeoutMs,
         clock,
+        onCall: (event) => metrics.wechatCall(event),
+        ...(shared.tokenCache === undefined ? {} : { tokenCache: shared.tokenCache }),
       });
     ownsWechat = options.wechat === undefined;
 
@@ -85,9 +104,17 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         ttlSeconds: config.accessTtl,
         appids: new Set(config.apps.map((a) => a.appid)),
       }),
-      sessions: createSessionCheck({ store, clock }),
+      sessions: shared.sessions(createSessionCheck({ store, clock })),
+      userLoginLimit: createUserLoginLimit({
+        perMinute: config.userRateLimitPerMin,
+        redis: shared.redis,
+        onFailOpen: () => metrics.rateLimitFailedOpen(),
+      }),
+      metrics,
     };
     const baseUrlWarning = wechatBaseUrlWarning(config.wechatBaseUrl);
+    const loginStats = new LoginStatsRecorder({ store, clock, logger });
+    loginStats.start();
 
     const currentUser = async (sub: string) => {
       const row = await store.getUser(sub);
@@ -97,8 +124,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
     };
 
     return {
-      login: (input) => login(ctx, input),
-      refresh: (input) => refresh(ctx, input),
+      login: (input) =>
+        countLogin(metrics, input.appid, recordLoginOutcome(loginStats, statsAppid(config.apps, input.appid), login(ctx, input))),
+      refresh: (input) => countRefresh(metrics, refresh(ctx, input)),
+      metrics,
       logout: (input) => logout(ctx, input),
       async logoutAll(claims) {
         const count = await store.revokeUserFamilies(claims.sub, 'logout_all', clock());
@@ -120,6 +149,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         if (!row) throw new AppError('UNAUTHORIZED', 'The session has ended.');
         return toUser(row);
       },
+      bindPhone: (claims, input) => bindPhone(ctx, claims, input),
+      decrypt: (claims, input) => decrypt(ctx, claims, input),
+      deleteMe: (claims) => deleteMe(ctx, claims),
+      admin: createAdmin(ctx, loginStats),
       async jwks() {
         return keys.jwks();
       },
@@ -134,16 +167,19 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         return {
           ok: database === 'ok',
           database,
-          redis: 'not_configured',
+          redis: shared.redisStatus(),
           wechat: { baseUrl: config.wechatBaseUrl, ...(baseUrlWarning === undefined ? {} : { warning: baseUrlWarning }) },
         };
       },
       async close() {
+        await loginStats.close();
         if (ownsWechat) await wechat.close?.();
+        await shared.close();
         if (ownsStore) await store.close();
       },
     };
   } catch (error) {
+    await shared.close().catch(() => {});
     if (ownsStore) await store.close().catch(() => {});
     throw error;
   }

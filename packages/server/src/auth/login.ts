@@ -91,6 +91,17 @@ async function exchange(
     throw appError ?? error;
   }
 
+  if (ctx.userLoginLimit !== undefined) {
+    // Only now is the user known (see ops/user-login-limit.ts). The code is spent at WeChat: remember the refusal
+    // so a replay of it answers the same.
+    try {
+      await ctx.userLoginLimit.check(appid, session.openid);
+    } catch (error) {
+      if (error instanceof AppError) await ctx.store.failLoginCode(codeHash, serialise(error));
+      throw error;
+    }
+  }
+
   const now = ctx.clock();
   const familyId = ctx.newId();
   const refreshTtlMs = ctx.config.refreshTtl * 1000;

@@ -1,5 +1,10 @@
+import type { DecryptedData } from '@wxlogin/core';
+import type { AuthMetrics } from '../metrics/auth-metrics.js';
+import type { AdminApi } from '../admin/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { PublishedJwk } from '../tokens/signing-keys.js';
+import type { BindPhoneInput } from './bind-phone.js';
+import type { DecryptInput } from './decrypt.js';
 import type { ProfilePatch } from './profile-patch.js';
 import type { User } from './user-view.js';
 
@@ -36,7 +41,8 @@ export interface Readiness {
   /** False only when the database is unreachable. */
   ok: boolean;
   database: 'ok' | 'unreachable';
-  redis: 'not_configured';
+  /** Informational: Redis down never fails readiness. */
+  redis: 'not_configured' | 'ok' | 'unreachable';
   wechat: {
     baseUrl: string;
     /** Set when the base URL is not one of WeChat's API hosts (the simulator, a proxy). */
@@ -44,9 +50,15 @@ export interface Readiness {
   };
 }
 
-/** The subset of `@wxlogin/core`'s `WeChatClient` that login uses (so a host may pass its own client). */
+/** The subset of `@wxlogin/core`'s `WeChatClient` that login and phone binding use (so a host may pass its own client). */
 export interface WeChatLoginClient {
   code2Session(appid: string, code: string): Promise<{ openid: string; sessionKey: string; unionid?: string }>;
+  /** Redeems a getPhoneNumber code; with `openid`, WeChat refuses a code tapped by another user. */
+  getPhoneNumber(
+    appid: string,
+    code: string,
+    options?: { openid?: string },
+  ): Promise<{ phoneNumber: string; purePhoneNumber: string; countryCode: string }>;
   close?(): Promise<void>;
 }
 
@@ -65,8 +77,21 @@ export interface Auth {
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   me(claims: AccessTokenClaims): Promise<User>;
   updateMe(claims: AccessTokenClaims, patch: ProfilePatch): Promise<User>;
+  /** Binds the number of a getPhoneNumber code (or legacy encryptedData) to the token's user; answers the user. */
+  bindPhone(claims: AccessTokenClaims, input: BindPhoneInput): Promise<User>;
+  /** Opens encryptedData with the user's stored session_key, watermark checked; answers the decrypted object. */
+  decrypt(claims: AccessTokenClaims, input: DecryptInput): Promise<{ data: DecryptedData }>;
+  /**
+   * Account deletion by the token's user: sessions revoked, session_key and user row deleted, audited with the openid
+   * hashed. A later login of the same WeChat user creates a new user.
+   */
+  deleteMe(claims: AccessTokenClaims): Promise<void>;
+  /** The operator's functions (served under `/admin/api` only when `WXLOGIN_ADMIN_TOKEN` is set). */
+  readonly admin: AdminApi;
   jwks(): Promise<{ keys: PublishedJwk[] }>;
   readiness(): Promise<Readiness>;
+  /** The counters this auth reports to (silent unless `createAuth` got some): e.g. a rate limit failing open. */
+  readonly metrics: AuthMetrics;
   /** Closes what `createAuth` opened itself (store, WeChat client); injected ones are left to their owner. */
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { dev } from './dev.js';
+import { gc } from './gc.js';
+import { keysRotate, parseSigningAlg } from './keys.js';
 import { migrate } from './migrate.js';
 import { serve } from './serve.js';
 
@@ -39,6 +41,24 @@ export async function main(argv: readonly string[]): Promise<void> {
     .description('apply pending database migrations to WXLOGIN_DATABASE_URL and exit')
     .action(async () => {
       await migrate();
+    });
+
+  const keys = program.command('keys').description('the signing keys of access tokens (JWKS)');
+  keys
+    .command('rotate')
+    .description('create a key that signs from now on; older keys stay in JWKS until their tokens expire')
+    .option('--alg <alg>', 'ES256, EdDSA or RS256 (default: WXLOGIN_JWT_ALG)', parseSigningAlg)
+    .option('--config <file>', 'JSON file with the same keys in camelCase')
+    .action(async (opts: { alg?: ReturnType<typeof parseSigningAlg>; config?: string }) => {
+      await keysRotate(opts);
+    });
+
+  program
+    .command('gc')
+    .description('delete expired login codes, ended sessions and old login stats; prints the counts')
+    .option('--config <file>', 'JSON file with the same keys in camelCase')
+    .action(async (opts: { config?: string }) => {
+      await gc(opts);
     });
 
   program

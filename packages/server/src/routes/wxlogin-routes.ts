@@ -1,14 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Auth } from '../auth/types.js';
+import { registerIpRateLimit, type IpRateLimitOptions } from '../ops/ip-rate-limit.js';
+import { accountRoutes } from './account-routes.js';
+import { adminRoutes } from './admin-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { handleError } from './error-handler.js';
 import { meRoutes } from './me-routes.js';
+import { phoneRoutes } from './phone-routes.js';
 import { publicRoutes } from './public-routes.js';
 
 /** Options of {@link wxloginRoutes}. */
 export interface WxloginRoutesOptions {
   /** The auth functions the routes adapt (see `createAuth`). */
   auth: Auth;
+  /** Per-client-IP limit of login + refresh (`createApp` passes `WXLOGIN_RATE_LIMIT_PER_MIN`); none when absent. */
+  rateLimit?: IpRateLimitOptions;
 }
 
 /**
@@ -21,7 +27,12 @@ export const wxloginRoutes: FastifyPluginAsyncTypebox<WxloginRoutesOptions> = as
   app.setErrorHandler(handleError);
   // Only JSON is spoken here: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
+  if (options.rateLimit !== undefined) await registerIpRateLimit(app, options.rateLimit);
   await app.register(authRoutes, { auth });
   await app.register(meRoutes, { auth });
+  await app.register(phoneRoutes, { auth });
   await app.register(publicRoutes, { auth });
+  await app.register(accountRoutes, { auth });
+  // Without WXLOGIN_ADMIN_TOKEN the admin API does not exist: its routes answer 404 like any unknown path.
+  if (auth.admin.tokenConfigured) await app.register(adminRoutes, { admin: auth.admin });
 };

@@ -9,6 +9,8 @@ import type {
   LoginCodeRow,
   LoginStatRow,
   LoginStatTotal,
+  MovePhoneInput,
+  MovePhoneResult,
   Page,
   RefreshFamilyRow,
   RotateResult,
@@ -271,6 +273,37 @@ export class KyselyStore implements Store {
     return this.getUser(userId);
   }
 
+  movePhone(input: MovePhoneInput): Promise<MovePhoneResult> {
+    const { userId, phoneE164, now } = input;
+    return this.#tx(async (trx) => {
+      const user = await trx.selectFrom('users').select('appid').where('id', '=', userId).executeTakeFirst();
+      if (user === undefined) return { user: undefined, fromUserId: null };
+      const holder = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('phoneE164', '=', phoneE164)
+        .where('appid', '=', user.appid)
+        .where('id', '<>', userId)
+        .executeTakeFirst();
+      let fromUserId: string | null = null;
+      if (holder !== undefined) {
+        // Conditional on the number: a holder that lost it to a concurrent move meanwhile keeps whatever it has now.
+        const cleared = await trx
+          .updateTable('users')
+          .set({ phoneE164: null, updatedAt: now })
+          .where('id', '=', holder.id)
+          .where('phoneE164', '=', phoneE164)
+          .executeTakeFirst();
+        if (cleared.numUpdatedRows > 0n) fromUserId = holder.id;
+      }
+      // Collides when someone else took the number after our read: the retried transaction sees them as the holder.
+      await trx.updateTable('users').set({ phoneE164, updatedAt: now }).where('id', '=', userId).execute();
+      if (fromUserId !== null) await this.#insertAudit(trx, { ...input.audit, userId: fromUserId });
+      const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+      return { user: row, fromUserId };
+    }, true);
+  }
+
   setUserStatus(userId: string, status: UserStatus, reason: string | null, now: number): Promise<UserRow | undefined> {
     return this.#tx(async (trx) => {
       const result = await trx
@@ -482,6 +515,18 @@ export class KyselyStore implements Store {
 
   async #insertAudit(db: Kysely<Database>, event: AuditEventRow): Promise<void> {
     await db.insertInto('audit_events').values(event).execute();
+  }
+
+  async countAuditEvents(query: { userId: string; action: string; since: number }): Promise<{ count: number; firstAt: number | null }> {
+    const row = await this.#db
+      .selectFrom('audit_events')
+      .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min<number | string | null>('at').as('firstAt')])
+      .where('userId', '=', query.userId)
+      .where('action', '=', query.action)
+      .where('at', '>=', query.since)
+      .executeTakeFirstOrThrow();
+    // COUNT and MIN of BIGINT come back as strings on PostgreSQL (and COUNT on MySQL as a BIGINT string).
+    return { count: Number(row.count), firstAt: row.firstAt === null ? null : Number(row.firstAt) };
   }
 
   async listAudit(query: { cursor?: string; limit: number; userId?: string }): Promise<Page<AuditEventRow>> {

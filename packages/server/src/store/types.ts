@@ -154,6 +154,24 @@ export interface CompleteLoginResult {
   familyCreated: boolean;
 }
 
+/** What `movePhone` needs. */
+export interface MovePhoneInput {
+  userId: string;
+  /** E.164. */
+  phoneE164: string;
+  now: number;
+  /** Inserted only when the number was taken from another user; the store sets `userId` to that user. */
+  audit: Omit<AuditEventRow, 'userId'>;
+}
+
+/** What `movePhone` answers. */
+export interface MovePhoneResult {
+  /** The user after the bind; undefined (and nothing written) when there is no such user. */
+  user: UserRow | undefined;
+  /** The user the number was taken from, or null when nobody else held it. */
+  fromUserId: string | null;
+}
+
 /** Outcome of a refresh-token presentation, decided inside one transaction. */
 export type RotateResult =
   | { kind: 'rotated'; family: RefreshFamilyRow }
@@ -237,6 +255,11 @@ export interface Store {
 
   // Audit
   insertAudit(event: AuditEventRow): Promise<void>;
+  /**
+   * How many `action` events of `userId` happened at or after `since`, and when the earliest of them did (null when
+   * none): per-user limits counted in the database hold across instances.
+   */
+  countAuditEvents(query: { userId: string; action: string; since: number }): Promise<{ count: number; firstAt: number | null }>;
 
   // User lifecycle and admin
   /**
@@ -245,6 +268,13 @@ export interface Store {
    * Answers the updated user, or undefined when there is no such user.
    */
   setPhone(userId: string, phoneE164: string | null, now: number): Promise<UserRow | undefined>;
+  /**
+   * `WXLOGIN_PHONE_CONFLICT=move`: in one transaction, unbinds `phoneE164` from whichever other user of the same app
+   * holds it (inserting `audit` for that user), then binds it to `userId`. A concurrent bind that takes the number
+   * in between makes the whole transaction run again, a bounded number of times; then it throws
+   * `UniqueViolationError` like `setPhone`.
+   */
+  movePhone(input: MovePhoneInput): Promise<MovePhoneResult>;
   /**
    * Sets `status` (and `disabled_reason`: `reason` when disabling, null when enabling). Disabling also revokes every
    * live family of the user (reason `disabled`) in the same transaction. Answers the updated user or undefined.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_DEV_SECRET, DEV_APPID, createSimulator, type Simulator } from '@wxlogin/simulator';
 import type { LightMyRequestResponse } from 'fastify';
 import { onTestFinished } from 'vitest';
-import { createApp, type WxloginApp } from '../../src/app.js';
+import { createApp, type CreateAppOptions, type WxloginApp } from '../../src/app.js';
 import type { Auth, LoginResponse } from '../../src/auth/types.js';
 import { loadConfig, type WxloginConfig } from '../../src/config/load-config.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -16,6 +16,8 @@ export interface TestAppOptions {
   extraApps?: { appid: string; secret: string }[];
   /** Collects the app's log lines (then the level is `WXLOGIN_LOG_LEVEL`, default `silent`). */
   logStream?: { write(line: string): void };
+  /** More options of `createApp` (a WeChat client, a Redis connection…); store, clock and logStream are the helper's. */
+  appOptions?: Omit<CreateAppOptions, 'store' | 'clock' | 'logStream'>;
 }
 
 /** What {@link login} answered. */
@@ -76,7 +78,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         ...options.env,
       },
     });
-    app = await createApp(config, { store, clock, ...(options.logStream ? { logStream: options.logStream } : {}) });
+    app = await createApp(config, { ...options.appOptions, store, clock, ...(options.logStream ? { logStream: options.logStream } : {}) });
     const ready = app;
 
     let closed = false;

@@ -1,0 +1,89 @@
+import { toUser, type User } from '../auth/user-view.js';
+import type { AuditEventRow, RefreshFamilyRow, UserRow } from '../store/types.js';
+
+/** A user as the admin API shows it: the Contract's `User` plus what only an operator needs. */
+export interface AdminUser extends User {
+  disabledReason: string | null;
+  /** ISO 8601. */
+  lastLoginAt: string;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/** One session (refresh family) of a user: a device. No token material, no generation. */
+export interface AdminSession {
+  id: string;
+  appid: string;
+  userAgent: string | null;
+  ip: string | null;
+  /** ISO 8601 times. */
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  absoluteExpiresAt: string;
+  revokedAt: string | null;
+  /** `logout`, `logout_all`, `reuse`, `disabled`, `admin_revoked`, `user_deleted`. */
+  revokedReason: string | null;
+  /** Neither revoked nor expired at the time of the answer. */
+  active: boolean;
+}
+
+/** An audit event; `detail` is its JSON detail (never a secret: a deleted user's openid hashed, phones as last 4 digits). */
+export interface AdminAuditEvent {
+  id: string;
+  /** ISO 8601. */
+  at: string;
+  /** `admin`, `system` or `user:<id>`. */
+  actor: string;
+  action: string;
+  appid: string | null;
+  userId: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The admin view of a `users` row. */
+export function toAdminUser(row: UserRow): AdminUser {
+  return { ...toUser(row), disabledReason: row.disabledReason, lastLoginAt: iso(row.lastLoginAt), updatedAt: iso(row.updatedAt) };
+}
+
+/** The admin view of a `refresh_families` row at time `now`. */
+export function toAdminSession(row: RefreshFamilyRow, now: number): AdminSession {
+  return {
+    id: row.id,
+    appid: row.appid,
+    userAgent: row.userAgent,
+    ip: row.createdIp,
+    createdAt: iso(row.createdAt),
+    lastUsedAt: iso(row.lastUsedAt),
+    expiresAt: iso(row.expiresAt),
+    absoluteExpiresAt: iso(row.absoluteExpiresAt),
+    revokedAt: row.revokedAt === null ? null : iso(row.revokedAt),
+    revokedReason: row.revokedReason,
+    active: row.revokedAt === null && now < row.expiresAt && now < row.absoluteExpiresAt,
+  };
+}
+
+/** The admin view of an `audit_events` row. */
+export function toAdminAuditEvent(row: AuditEventRow): AdminAuditEvent {
+  return {
+    id: row.id,
+    at: iso(row.at),
+    actor: row.actor,
+    action: row.action,
+    appid: row.appid,
+    userId: row.userId,
+    detail: parseDetail(row.detailJson),
+  };
+}
+
+function parseDetail(text: string | null): Record<string, unknown> | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+  } catch {
+    return null;
+  }
+}

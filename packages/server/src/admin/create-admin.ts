@@ -1,0 +1,108 @@
+import type { AuthContext } from '../auth/context.js';
+import { deleteUser, revokeUserSessions, setUserDisabled, unbindPhone } from '../auth/lifecycle.js';
+import { AppError } from '../errors.js';
+import { UUID_PATTERN } from '../ids.js';
+import type { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
+import { loginStatsReport } from '../stats/login-stats-report.js';
+import type { UserRow } from '../store/types.js';
+import { createAdminTokenCheck } from './admin-token.js';
+import { toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js';
+import type { AdminApi } from './types.js';
+
+const DEFAULT_LIMIT = 50;
+const ACTOR = 'admin';
+
+const notFound = (): AppError => new AppError('NOT_FOUND', 'No such user.');
+
+/** The admin functions over the auth context; `stats` is the instance's login-outcome recorder. */
+export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminApi {
+  const { store, clock, config } = ctx;
+  const configured = config.adminToken;
+  const tokenMatches = configured === undefined ? undefined : createAdminTokenCheck(configured);
+
+  // Ids are UUIDs: anything else is answered without a query (and never reaches MySQL's ascii columns).
+  const requireUser = async (id: string): Promise<UserRow> => {
+    const row = UUID_PATTERN.test(id) ? await store.getUser(id) : undefined;
+    if (!row) throw notFound();
+    return row;
+  };
+  const found = <T>(value: T | undefined): T => {
+    if (value === undefined) throw notFound();
+    return value;
+  };
+
+  return {
+    tokenConfigured: configured !== undefined,
+
+    verifyToken(token) {
+      if (tokenMatches === undefined || !tokenMatches(token)) {
+        throw new AppError('UNAUTHORIZED', 'Missing or wrong admin token.');
+      }
+    },
+
+    async listUsers({ q, cursor, limit }) {
+      const page = await store.searchUsers({
+        ...(q === undefined ? {} : { q }),
+        ...(cursor === undefined ? {} : { cursor }),
+        limit: limit ?? DEFAULT_LIMIT,
+      });
+      return { items: page.items.map(toAdminUser), nextCursor: page.nextCursor };
+    },
+
+    async getUser(id) {
+      const row = await requireUser(id);
+      const [families, linked] = await Promise.all([store.listUserFamilies(row.id), store.linkedAccounts(row)]);
+      const now = clock();
+      return {
+        user: toAdminUser(row),
+        sessions: families.map((family) => toAdminSession(family, now)),
+        linkedAccounts: linked.map(toAdminUser),
+      };
+    },
+
+    async revokeSessions(id) {
+      await requireUser(id);
+      return { revoked: found(await revokeUserSessions(ctx, id, ACTOR)) };
+    },
+
+    async disableUser(id, reason) {
+      await requireUser(id);
+      return toAdminUser(found(await setUserDisabled(ctx, id, { disabled: true, reason: reason ?? null, actor: ACTOR })));
+    },
+
+    async enableUser(id) {
+      await requireUser(id);
+      return toAdminUser(found(await setUserDisabled(ctx, id, { disabled: false, actor: ACTOR })));
+    },
+
+    async unbindPhone(id) {
+      await requireUser(id);
+      return toAdminUser(found(await unbindPhone(ctx, id, ACTOR)));
+    },
+
+    async deleteUser(id) {
+      await requireUser(id);
+      if (!(await deleteUser(ctx, id, ACTOR))) throw notFound();
+    },
+
+    async stats({ window, appid }) {
+      if (appid !== undefined && !config.apps.some((app) => app.appid === appid)) throw new AppError('UNKNOWN_APP');
+      // This instance's last seconds too, so a chart opened right after a login shows it.
+      await stats.flush();
+      return loginStatsReport(store, { window, now: clock(), ...(appid === undefined ? {} : { appid }) });
+    },
+
+    apps() {
+      return { items: config.apps.map((app) => ({ appid: app.appid })), nextCursor: null };
+    },
+
+    async audit({ cursor, limit, userId }) {
+      const page = await store.listAudit({
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(userId === undefined ? {} : { userId }),
+        limit: limit ?? DEFAULT_LIMIT,
+      });
+      return { items: page.items.map(toAdminAuditEvent), nextCursor: page.nextCursor };
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors.js';
+import type { UserRow } from '../store/types.js';
+import type { AccessTokenClaims } from '../tokens/access-token.js';
+import type { AuthContext } from './context.js';
+import { phoneLast4 } from './phone-e164.js';
+
+/** Audit action of an operator's unbind (detail: the last 4 digits, never the number). */
+export const PHONE_UNBOUND_ACTION = 'phone.unbound';
+
+/** Who acts on a user: the operator through the admin API, or the user itself (`user:<id>`). */
+export type LifecycleActor = 'admin' | `user:${string}`;
+
+/**
+ * SHA-256 (hex) of `appid|value`: how an audit event names an openid that must not stay readable (a deleted
+ * account's). The appid is part of it because openids are per app.
+ */
+export function auditHash(appid: string, value: string): string {
+  return createHash('sha256').update(`${appid}|${value}`).digest('hex');
+}
+
+/**
+ * Account deletion (DESIGN.md "Identity and data"): in one transaction the user's sessions are revoked, its
+ * session_key and its row deleted, and a `user.deleted` audit event written with the openid hashed. A later
+ * `wx.login()` of the same WeChat user creates a new user id. False when there is no such user.
+ */
+export async function deleteUser(ctx: AuthContext, userId: string, actor: LifecycleActor): Promise<boolean> {
+  const user = await ctx.store.getUser(userId);
+  if (!user) return false;
+  const deleted = await ctx.store.deleteUser(userId, {
+    id: ctx.newId(),
+    at: ctx.clock(),
+    actor,
+    action: 'user.deleted',
+    appid: user.appid,
+    userId,
+    detailJson: JSON.stringify({
+      openidHash: auditHash(user.appid, user.openid),
+      ...(user.unionid === null ? {} : { unionidHash: auditHash(user.appid, user.unionid) }),
+    }),
+  });
+  forgetUser(ctx, userId);
+  return deleted;
+}
+
+/**
+ * `DELETE /v1/me`: the token's user deletes its own account (actor `user:<id>`). Call it with claims that
+ * `verifyAccessToken` accepted (so a disabled user cannot). `UNAUTHORIZED` when the user is gone already.
+ */
+export async function deleteMe(ctx: AuthContext, claims: AccessTokenClaims): Promise<void> {
+  if (!(await deleteUser(ctx, claims.sub, `user:${claims.sub}`))) throw new AppError('UNAUTHORIZED', 'The session has ended.');
+}
+
+/**
+ * Disables a user (every session revoked in the same transaction, by the store) or enables it again, audited as
+ * `user.disabled` / `user.enabled`. Answers the updated user, or undefined when there is no such user.
+ */
+export async function setUserDisabled(
+  ctx: AuthContext,
+  userId: string,
+  change: { disabled: boolean; reason?: string | null; actor: LifecycleActor },
+): Promise<UserRow | undefined> {
+  const now = ctx.clock();
+  const reason = change.disabled ? (change.reason ?? null) : null;
+  const user = await ctx.store.setUserStatus(userId, change.disabled ? 'disabled' : 'active', reason, now);
+  forgetUser(ctx, userId);
+  if (!user) return undefined;
+  await ctx.store.insertAudit({
+    id: ctx.newId(),
+    at: now,
+    actor: change.actor,
+    action: change.disabled ? 'user.disabled' : 'user.enabled',
+    appid: user.appid,
+    userId,
+    detailJson: change.disabled ? JSON.stringify({ reason }) : null,
+  });
+  return user;
+}
+
+/** Ends every session of a user, audited as `user.sessions_revoked`. Undefined when there is no such user. */
+export async function revokeUserSessions(ctx: AuthContext, userId: string, actor: LifecycleActor): Promise<number | undefined> {
+  const user = await ctx.store.getUser(userId);
+  if (!user) return undefined;
+  const now = ctx.clock();
+  const revoked = await ctx.store.revokeUserFamilies(userId, 'admin_revoked', now);
+  forgetUser(ctx, userId);
+  await ctx.store.insertAudit({
+    id: ctx.newId(),
+    at: now,
+    actor,
+    action: 'user.sessions_revoked',
+    appid: user.appid,
+    userId,
+    detailJson: JSON.stringify({ revoked }),
+  });
+  return revoked;
+}
+
+/**
+ * Removes a user's phone number, audited as `phone.unbound` with its last 4 digits only (like `phone.bound`).
+ * Undefined when there is no such user; a user without a number is answered unchanged (still audited, as the
+ * operator's action).
+ */
+export async function unbindPhone(ctx: AuthContext, userId: string, actor: LifecycleActor): Promise<UserRow | undefined> {
+  const before = await ctx.store.getUser(userId);
+  if (!before) return undefined;
+  const now = ctx.clock();
+  const user = before.phoneE164 === null ? before : await ctx.store.setPhone(userId, null, now);
+  if (!user) return undefined;
+  await ctx.store.insertAudit({
+    id: ctx.newId(),
+    at: now,
+    actor,
+    action: PHONE_UNBOUND_ACTION,
+    appid: user.appid,
+    userId,
+    detailJson: JSON.stringify({ last4: before.phoneE164 === null ? null : phoneLast4(before.phoneE164) }),
+  });
+  return user;
+}
+
+/**
+ * Drops this instance's cached session verdicts of the user, so its next request is judged against the database at
+ * once. Other instances learn it within the cache TTL (≤ 5 s), or at once through the Redis revocation fan-out:
+ * publish `{ type: 'user', id }` on the bus next to this call (and have the subscriber call
+ * `ctx.sessions.forgetUser`, not this function, so an event is not published again).
+ */
+function forgetUser(ctx: AuthContext, userId: string): void {
+  ctx.sessions.forgetUser(userId);
+}

@@ -1,0 +1,16 @@
+import type { SweepCounts } from '../store/types.js';
+import { withConfiguredStore, type MaintenanceOptions } from './configured-store.js';
+
+/**
+ * `wxlogin gc`: deletes what retention no longer needs (`store.sweep`: expired login codes, sessions ended more than
+ * 7 days ago, login stats older than 30 days) and prints the counts. Safe while instances run, and to run from cron.
+ */
+export async function gc(options: MaintenanceOptions = {}): Promise<SweepCounts | undefined> {
+  return withConfiguredStore('gc', options, async (store) => {
+    const counts = await store.sweep(Date.now());
+    process.stdout.write(
+      `wxlogin gc: deleted ${counts.loginCodes} expired login codes, ${counts.families} ended sessions, ${counts.stats} old login-stats rows\n`,
+    );
+    return counts;
+  });
+}

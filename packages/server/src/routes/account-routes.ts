@@ -1,0 +1,27 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Auth } from '../auth/types.js';
+import { bearerToken } from './bearer-token.js';
+import { errorResponses } from './schemas.js';
+
+/** `DELETE /v1/me` (bearer): account deletion. */
+export const accountRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
+  app.delete(
+    '/v1/me',
+    {
+      bodyLimit: 1024,
+      schema: {
+        tags: ['me'],
+        security: [{ bearer: [] }],
+        description:
+          'Deletes the account: every session is revoked, the session_key and the user row are deleted, an audit event keeps the openid hashed. A later login of the same WeChat user creates a new user.',
+        response: { 204: Type.Null({ description: 'account deleted' }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const claims = await auth.verifyAccessToken(bearerToken(request));
+      await auth.deleteMe(claims);
+      return reply.code(204).header('cache-control', 'no-store').send(null);
+    },
+  );
+};

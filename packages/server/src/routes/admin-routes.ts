@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { adminBearerToken } from '../admin/admin-token.js';
+import {
+  AdminAppPageSchema,
+  AdminAuditPageSchema,
+  AdminAuditQuerySchema,
+  AdminDisableBodySchema,
+  AdminRevokeResponseSchema,
+  AdminStatsQuerySchema,
+  AdminStatsSchema,
+  AdminUserDetailSchema,
+  AdminUserPageSchema,
+  AdminUserParamsSchema,
+  AdminUserSchema,
+  AdminUsersQuerySchema,
+} from '../admin/schemas.js';
+import type { AdminApi } from '../admin/types.js';
+import { errorResponses } from './schemas.js';
+
+const BODY_LIMIT = 4 * 1024;
+
+/**
+ * The admin JSON API under `/admin/api` (register it only when the admin token is configured: without it these
+ * routes do not exist, so they answer 404). Every route needs `Authorization: Bearer <WXLOGIN_ADMIN_TOKEN>`.
+ */
+export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async (app, { admin }) => {
+  const tags = ['admin'];
+  // Not a user's access token: the admin token's own scheme (declared by the OpenAPI document).
+  const security = [{ adminToken: [] }];
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    admin.verifyToken(adminBearerToken(request.headers.authorization));
+  });
+  // The mutations take no body (disable's is optional): an absent one is an empty object, not a schema failure.
+  app.addHook('preValidation', async (request) => {
+    if (request.method !== 'GET' && (request.body === undefined || request.body === null)) request.body = {};
+  });
+
+  const limitOf = (text: string | undefined): number | undefined => (text === undefined ? undefined : Number(text));
+  const params = AdminUserParamsSchema;
+
+  app.get(
+    '/admin/api/users',
+    { schema: { tags, security, querystring: AdminUsersQuerySchema, response: { 200: AdminUserPageSchema, ...errorResponses } } },
+    async (request) => {
+      const { q, cursor, limit } = request.query;
+      return admin.listUsers({
+        ...(q === undefined ? {} : { q }),
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(limit === undefined ? {} : { limit: limitOf(limit)! }),
+      });
+    },
+  );
+
+  app.get(
+    '/admin/api/users/:id',
+    { schema: { tags, security, params, response: { 200: AdminUserDetailSchema, ...errorResponses } } },
+    async (request) => admin.getUser(request.params.id),
+  );
+
+  app.post(
+    '/admin/api/users/:id/revoke',
+    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminRevokeResponseSchema, ...errorResponses } } },
+    async (request) => admin.revokeSessions(request.params.id),
+  );
+
+  app.post(
+    '/admin/api/users/:id/disable',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags, security, params, body: AdminDisableBodySchema, response: { 200: AdminUserSchema, ...errorResponses } },
+    },
+    async (request) => admin.disableUser(request.params.id, request.body.reason ?? null),
+  );
+
+  app.post(
+    '/admin/api/users/:id/enable',
+    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } } },
+    async (request) => admin.enableUser(request.params.id),
+  );
+
+  app.post(
+    '/admin/api/users/:id/phone/unbind',
+    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } } },
+    async (request) => admin.unbindPhone(request.params.id),
+  );
+
+  app.delete(
+    '/admin/api/users/:id',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags, security, params, response: { 204: Type.Null({ description: 'account deleted' }), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await admin.deleteUser(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/admin/api/stats',
+    { schema: { tags, security, querystring: AdminStatsQuerySchema, response: { 200: AdminStatsSchema, ...errorResponses } } },
+    async (request) => {
+      const { window, appid } = request.query;
+      return admin.stats({ window, ...(appid === undefined ? {} : { appid }) });
+    },
+  );
+
+  app.get(
+    '/admin/api/apps',
+    { schema: { tags, security, response: { 200: AdminAppPageSchema, ...errorResponses } } },
+    async () => admin.apps(),
+  );
+
+  app.get(
+    '/admin/api/audit',
+    { schema: { tags, security, querystring: AdminAuditQuerySchema, response: { 200: AdminAuditPageSchema, ...errorResponses } } },
+    async (request) => {
+      const { cursor, limit, userId } = request.query;
+      return admin.audit({
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(limit === undefined ? {} : { limit: limitOf(limit)! }),
+        ...(userId === undefined ? {} : { userId }),
+      });
+    },
+  );
+};

@@ -1,0 +1,45 @@
+import { Type } from 'typebox';
+
+/** Longest `encryptedData` accepted (base64 characters): WeRun's 30 days of steps are a few KiB; a phone payload far less. */
+export const ENCRYPTED_DATA_MAX = 60_000;
+const IV_MAX = 256;
+
+const encryptedFields = {
+  encryptedData: Type.String({ maxLength: ENCRYPTED_DATA_MAX, description: 'base64, as the mini program received it' }),
+  iv: Type.String({ maxLength: IV_MAX, description: 'base64 of 16 bytes' }),
+};
+
+/**
+ * Body of `POST /v1/me/phone`: exactly one of `{ code }` or `{ encryptedData, iv }` (checked by the handler, which
+ * names both forms in its message; a schema `oneOf` would answer with an opaque validator message instead).
+ */
+export const BindPhoneBodySchema = Type.Object(
+  {
+    code: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the code of the getPhoneNumber button (bindgetphonenumber)' })),
+    encryptedData: Type.Optional(Type.String({ ...encryptedFields.encryptedData, maxLength: 4096, description: 'legacy: encryptedData of the getPhoneNumber button' })),
+    iv: Type.Optional(encryptedFields.iv),
+  },
+  { additionalProperties: false, description: 'either { code } or { encryptedData, iv }' },
+);
+
+/** Body of `POST /v1/me/decrypt`. */
+export const DecryptBodySchema = Type.Object(encryptedFields, { additionalProperties: false });
+
+/** Answer of `POST /v1/me/decrypt`: the decrypted object as WeChat sealed it, watermark included. */
+export const DecryptResponseSchema = Type.Object(
+  {
+    data: Type.Object(
+      {
+        watermark: Type.Object(
+          {
+            appid: Type.String({ description: "always this app's appid (checked)" }),
+            timestamp: Type.Number({ description: 'when WeChat sealed it, epoch seconds' }),
+          },
+          { additionalProperties: true },
+        ),
+      },
+      { additionalProperties: true, description: 'the fields WeChat put in the data (phone, WeRun steps, share info…)' },
+    ),
+  },
+  { additionalProperties: false },
+);

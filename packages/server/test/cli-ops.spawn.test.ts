@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID, type Simulator } from '@wxlogin/simulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuth } from '../src/auth/create-auth.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { openStore } from '../src/store/index.js';
+import { spawnNode } from './helpers/spawn-process.js';
+
+const BIN = 'packages/server/bin/wxlogin.js';
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Runs `wxlogin <args>` to completion; answers its exit code and output. */
+async function wxlogin(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const proc = spawnNode([BIN, ...args], env);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => proc.child.on('exit', resolve));
+  clearTimeout(timer);
+  return { code, output: proc.output() };
+}
+
+describe('wxlogin keys rotate and wxlogin gc (real processes) [sqlite]', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wxlogin-ops-'));
+    env = {
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'ops.db')}`,
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keys rotate: the new key signs, the retired ones stay in JWKS; --alg switches the algorithm', async () => {
+    const first = await wxlogin(['keys', 'rotate'], env);
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/wxlogin keys rotate: \S+ \(ES256\) signs from now on \(first key of this database\)/);
+
+    const second = await wxlogin(['keys', 'rotate', '--alg', 'EdDSA'], env);
+    expect(second.code).toBe(0);
+    expect(second.output).toMatch(/\(EdDSA\) signs from now on; retired \S+/);
+    expect(second.output).not.toContain(env.WXLOGIN_MASTER_KEY!);
+
+    const store = await openStore(env.WXLOGIN_DATABASE_URL!);
+    try {
+      const keys = await store.listSigningKeys();
+      expect(keys).toHaveLength(2);
+      const active = keys.filter((k) => k.retiredAt === null);
+      expect(active).toHaveLength(1);
+      expect(active[0]!.alg).toBe('EdDSA');
+      expect(second.output).toContain(active[0]!.kid);
+
+      // A service on this database signs with the new key and still publishes the retired one.
+      const auth = await createAuth(loadConfig({ env: { ...env, WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9' } }), { store });
+      try {
+        const jwks = await auth.jwks();
+        expect(jwks.keys.map((k) => k.kid).sort()).toEqual(keys.map((k) => k.kid).sort());
+      } finally {
+        await auth.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keys rotate refuses a bad --alg and a bad environment, without a stack or a secret', async () => {
+    const badAlg = await wxlogin(['keys', 'rotate', '--alg', 'HS256'], env);
+    expect(badAlg.code).toBe(1);
+    expect(badAlg.output).toContain('ES256, EdDSA, RS256');
+
+    const badEnv = await wxlogin(['keys', 'rotate'], { ...env, WXLOGIN_MASTER_KEY: 'c2hvcnQ=' });
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.output).toContain('refusing to run');
+    expect(badEnv.output).toContain('WXLOGIN_MASTER_KEY');
+    expect(badEnv.output).not.toContain('c2hvcnQ=');
+    expect(badEnv.output).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it('gc deletes expired login codes and old stats, keeps live ones, and prints the counts', async () => {
+    const store = await openStore(env.WXLOGIN_DATABASE_URL!);
+    const now = Date.now();
+    try {
+      for (const [codeHash, expiresAt] of [['expired-1', now - 1000], ['expired-2', now - DAY_MS], ['live', now + DAY_MS]] as const) {
+        await store.claimLoginCode({ codeHash, appid: DEV_APPID, nonceHash: null, createdAt: now - 2 * DAY_MS, expiresAt });
+      }
+      const minute = (at: number) => at - (at % MINUTE_MS);
+      await store.addLoginStats([
+        { appid: DEV_APPID, minute: minute(now - 40 * DAY_MS), outcome: 'success', instance: 'gc-test', count: 3 },
+        { appid: DEV_APPID, minute: minute(now), outcome: 'success', instance: 'gc-test', count: 1 },
+      ]);
+    } finally {
+      await store.close();
+    }
+
+    const run = await wxlogin(['gc'], env);
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('wxlogin gc: deleted 2 expired login codes, 0 ended sessions, 1 old login-stats rows');
+
+    const after = await openStore(env.WXLOGIN_DATABASE_URL!);
+    try {
+      expect(await after.getLoginCode('expired-1')).toBeUndefined();
+      expect(await after.getLoginCode('live')).toBeDefined();
+      const stats = await after.loginStats({ since: 0 });
+      expect(stats.reduce((sum, s) => sum + Number(s.count), 0)).toBe(1);
+    } finally {
+      await after.close();
+    }
+    // Nothing left to collect: a second run deletes nothing.
+    expect((await wxlogin(['gc'], env)).output).toContain('deleted 0 expired login codes, 0 ended sessions, 0 old login-stats rows');
+  });
+});
+
+describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
+  let sim: Simulator;
+  let dir: string;
+  beforeAll(async () => {
+    sim = createSimulator();
+    await sim.listen({ port: 0 });
+    dir = mkdtempSync(join(tmpdir(), 'wxlogin-shutdown-'));
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a login in flight when SIGTERM arrives completes with 200; then the process exits 0', async () => {
+    const proc = spawnNode([BIN, 'serve'], {
+      WXLOGIN_HOST: '127.0.0.1',
+      WXLOGIN_PORT: '0',
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
+      WXLOGIN_WECHAT_BASE_URL: sim.url,
+      WXLOGIN_LOG_LEVEL: 'info',
+    });
+    try {
+      const [, url] = await proc.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
+      sim.setFaults({ latencyMs: 1500, routes: ['/sns/jscode2session'] });
+      const { code } = sim.login({ appid: DEV_APPID });
+      const before = sim.stats()['/sns/jscode2session'] ?? 0;
+      const login = fetch(`${url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+      // SIGTERM only once the login is inside its WeChat call.
+      const deadline = Date.now() + 5000;
+      while ((sim.stats()['/sns/jscode2session'] ?? 0) === before && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(sim.stats()['/sns/jscode2session']).toBe(before + 1);
+      proc.child.kill('SIGTERM');
+      await proc.waitFor(/"msg":"stopping"/, 2000);
+
+      const response = await login;
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { isNew: boolean }).isNew).toBe(true);
+      // It exits by itself once the drained request is answered (a second SIGTERM would kill it: no stop() here).
+      const exited = await new Promise<number | null | 'timeout'>((resolve) => {
+        if (proc.child.exitCode !== null) return resolve(proc.child.exitCode);
+        const timer = setTimeout(() => resolve('timeout'), 5000);
+        proc.child.on('exit', (code) => (clearTimeout(timer), resolve(code)));
+      });
+      expect(exited, proc.output()).toBe(0);
+      // Once stopped, nothing listens any more.
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    } finally {
+      sim.clearFaults();
+      await proc.stop();
+    }
+  });
+});
