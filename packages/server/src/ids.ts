@@ -1,19 +1,38 @@
 import { systemClock, type Clock } from './clock.js';
 import { systemRandom, type RandomFill } from './random.js';
 
-/** Makes UUIDv7 strings (RFC 9562): 48-bit epoch ms, then 74 random bits; time-ordered, not enumerable. */
+/**
+ * Makes UUIDv7 strings (RFC 9562): 48-bit epoch ms, a 12-bit counter, then 62 random bits; time-ordered (also
+ * within one millisecond, so audit events list in the order they happened), not enumerable.
+ */
 export type IdGenerator = () => string;
 
-/** A UUIDv7 generator over the given clock and randomness. */
+/** A UUIDv7 generator over the given clock and randomness (RFC 9562 §6.2, method 1: a counter in `rand_a`). */
 export function createIdGenerator(options: { clock?: Clock; random?: RandomFill } = {}): IdGenerator {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  let lastMs = -1;
+  let counter = 0;
   return () => {
     const b = random(new Uint8Array(16));
-    const ms = clock();
+    let ms = clock();
+    if (ms > lastMs) {
+      // A new millisecond: the counter starts at a random value in the lower half, leaving room to count up.
+      counter = ((b[6]! & 0x07) << 8) | b[7]!;
+      lastMs = ms;
+    } else {
+      // Same millisecond (or the clock went back): count up; on overflow borrow the next millisecond.
+      counter += 1;
+      if (counter > 0xfff) {
+        counter = 0;
+        lastMs += 1;
+      }
+      ms = lastMs;
+    }
     // 48-bit big-endian milliseconds; `/ 2 ** 8` etc. because bit operators truncate to 32 bits.
     for (let i = 5; i >= 0; i--) b[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
-    b[6] = (b[6]! & 0x0f) | 0x70; // version 7
+    b[6] = 0x70 | (counter >> 8); // version 7, counter high bits
+    b[7] = counter & 0xff;
     b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
     const h = Buffer.from(b).toString('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

@@ -127,7 +127,7 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a login in flight when SIGTERM arrives completes with 200; then the process exits 0', async () => {
+  it('a login in flight when SIGTERM arrives completes with 200; then the process exits 0 though the client keeps the connection alive', async () => {
     const proc = spawnNode([BIN, 'serve'], {
       WXLOGIN_HOST: '127.0.0.1',
       WXLOGIN_PORT: '0',

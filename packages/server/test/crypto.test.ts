@@ -116,4 +116,13 @@ describe('UUIDv7 ids', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(50);
   });
+
+  it('order within one millisecond too (audit events made in the same ms listed at random)', () => {
+    const sameMs = createIdGenerator({ clock: () => 5000 });
+    const ids = Array.from({ length: 5000 }, () => sameMs());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(5000);
+    // The counter's overflow borrows the next milliseconds rather than going back.
+    expect(parseInt(ids.at(-1)!.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThan(5000);
+  });
 });

@@ -6,7 +6,8 @@ describe('examples/verify-with-jwks.mjs: another service verifies by JWKS [sqlit
     const t = await createTestApp();
     const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
     process.env.WXLOGIN_URL = url;
-    const { verifyAccessToken } = (await import('../../../examples/verify-with-jwks.mjs')) as {
+    const example: string = '../../../examples/verify-with-jwks.mjs'; // plain JS: imported by a non-literal specifier
+    const { verifyAccessToken } = (await import(example)) as {
       verifyAccessToken(token: string): Promise<Record<string, unknown>>;
     };
     t.clock.set(Date.now()); // jose checks `exp` against the real clock

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { WeChatClient } from '@wxlogin/core';
 import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID } from '@wxlogin/simulator';
 import type { Redis } from 'ioredis';
@@ -5,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { createApp, type WxloginApp } from '../src/app.js';
 import type { LoginResponse } from '../src/auth/types.js';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
+import { LOGIN_DONE_CHANNEL } from '../src/cache/redis/login-wait.js';
 import { REVOCATION_CHANNEL } from '../src/cache/redis/revocation-bus.js';
 import { TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
 import { eventually, keysByPrefix, openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
@@ -149,5 +152,32 @@ describe(`${REDIS_TAG} shared state wired when Redis is configured`, () => {
     expect(bound.statusCode).toBe(200);
     const keys = await keysByPrefix(r.admin, `${r.prefix}${TOKEN_CACHE_PREFIX}`);
     expect(keys.some((k) => k.endsWith(t.appid))).toBe(true);
+  });
+
+  it('the same code at two instances: one WeChat call, the waiting one is woken over Redis, both answer the user', async () => {
+    const a = await createTestApp({ appOptions: { redis: await client() } });
+    const b: WxloginApp = await createApp(a.config, { store: a.store, clock: a.clock, redis: await client() });
+    onTestFinished(() => b.close());
+    const channel = `${r.prefix}${LOGIN_DONE_CHANNEL}`;
+    expect(await eventually(async () => Number((await r.admin.pubsub('NUMSUB', channel))[1]) >= 2, 3000)).toBe(true);
+    const listener = r.admin.duplicate();
+    onTestFinished(() => void listener.disconnect());
+    await listener.subscribe(channel);
+    const notified = once(listener, 'message');
+
+    a.simulator.setFaults({ latencyMs: 300 });
+    const { code } = a.simulator.login({ appid: a.appid });
+    const calls = a.simulator.stats()['/sns/jscode2session'] ?? 0;
+    const first = a.post('/v1/auth/login', { code });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = b.inject({ method: 'POST', url: '/v1/auth/login', payload: { code } });
+    const [one, two] = await Promise.all([first, second]);
+
+    expect(one.statusCode).toBe(200);
+    expect(two.statusCode).toBe(200);
+    expect(two.json<LoginResponse>().user.id).toBe(one.json<LoginResponse>().user.id);
+    expect(a.simulator.stats()['/sns/jscode2session']).toBe(calls + 1);
+    const [, message] = (await notified) as [string, string];
+    expect(message).toBe(createHash('sha256').update(`${a.appid}|${code}`).digest('hex'));
   });
 });

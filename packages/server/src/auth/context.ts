@@ -4,6 +4,7 @@ import type { Sealer } from '../crypto/seal.js';
 import type { IdGenerator } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { UserLoginLimit } from '../ops/user-login-limit.js';
+import type { LoginWait } from '../cache/redis/login-wait.js';
 import type { AuthMetrics } from '../metrics/auth-metrics.js';
 import type { Store } from '../store/types.js';
 import type { AccessTokens } from '../tokens/access-token.js';
@@ -27,4 +28,6 @@ export interface AuthContext {
   metrics?: AuthMetrics;
   /** Logins per (appid, openid) per minute, checked once WeChat has named the user; absent when off. */
   userLoginLimit?: UserLoginLimit | undefined;
+  /** Wakes instances waiting on a login code the moment its memo row is final (Redis); absent without Redis. */
+  loginWait?: LoginWait | undefined;
 }

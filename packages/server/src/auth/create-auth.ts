@@ -105,6 +105,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         appids: new Set(config.apps.map((a) => a.appid)),
       }),
       sessions: shared.sessions(createSessionCheck({ store, clock })),
+      loginWait: shared.loginWait,
       userLoginLimit: createUserLoginLimit({
         perMinute: config.userRateLimitPerMin,
         redis: shared.redis,

@@ -67,7 +67,12 @@ export async function login(ctx: AuthContext, input: LoginInput): Promise<LoginR
     expiresAt: now + Math.max(ctx.config.loginReplayS * 1000, CODE_LIFETIME_MS),
   });
   if (!claimed) return replay(ctx, codeHash, nonceHash);
-  return exchange(ctx, { appid, code: input.code, codeHash, input });
+  try {
+    return await exchange(ctx, { appid, code: input.code, codeHash, input });
+  } finally {
+    // The memo row is final now (done, failed or freed): wake whoever waits on it, here or on other instances.
+    void ctx.loginWait?.notify(codeHash);
+  }
 }
 
 async function exchange(
@@ -184,7 +189,9 @@ async function waitWhilePending(ctx: AuthContext, first: LoginCodeRow): Promise<
   let delay = POLL_FIRST_MS;
   let row: LoginCodeRow | undefined = first;
   while (row?.state === 'pending' && waited < ctx.config.wechatTimeoutMs) {
-    await sleep(delay);
+    // With Redis the winner's notification cuts the pause short; without, or with Redis down, it is a plain sleep.
+    if (ctx.loginWait === undefined) await sleep(delay);
+    else await ctx.loginWait.wait(first.codeHash, delay);
     waited += delay;
     delay = Math.min(delay * 2, POLL_MAX_MS);
     row = await ctx.store.getLoginCode(first.codeHash);

@@ -1,6 +1,7 @@
 import type { TokenCache } from '@wxlogin/core';
 import type { Redis } from 'ioredis';
 import type { SessionCheck } from '../auth/session-check.js';
+import { LoginWait } from '../cache/redis/login-wait.js';
 import { closeRedisClient, createRedisClient, redisState, type RedisState } from '../cache/redis/redis-client.js';
 import { RedisTokenCache } from '../cache/redis/redis-token-cache.js';
 import { RevocationBus } from '../cache/redis/revocation-bus.js';
@@ -18,15 +19,18 @@ export interface SharedStateOptions {
 }
 
 /**
- * The state instances share through Redis (DESIGN.md "Scale"): WeChat access tokens and their lock, revocation
- * fan-out to the session caches, and the connection the rate limits count on. Without Redis every part is absent
- * and each instance keeps its own; with Redis down each part falls back on its own (nothing here fails a request).
+ * The state instances share through Redis (DESIGN.md "Scale"): WeChat access tokens and their lock, the login
+ * memo's fast path, revocation fan-out to the session caches, and the connection the rate limits count on. Without
+ * Redis every part is absent and each instance keeps its own; with Redis down each part falls back on its own
+ * (nothing here fails a request).
  */
 export interface SharedState {
   /** The connection, when Redis is configured. */
   readonly redis: Redis | undefined;
   /** core's token cache on Redis, when configured. */
   readonly tokenCache: TokenCache | undefined;
+  /** The login memo's fast path (wakes waiting requests when a code's row is final), when configured. */
+  readonly loginWait: LoginWait | undefined;
   /** The session check, made cluster-wide when Redis is configured (else answered as is). */
   sessions(check: SessionCheck): SessionCheck;
   redisStatus(): RedisStatus;
@@ -42,17 +46,20 @@ export function openSharedState(redisUrl: string | undefined, options: SharedSta
     return {
       redis: undefined,
       tokenCache: undefined,
+      loginWait: undefined,
       sessions: (check) => check,
       redisStatus: () => 'not_configured',
       close: async () => {},
     };
   }
   const bus = new RevocationBus(redis, { logger: options.logger });
+  const loginWait = new LoginWait(redis, { logger: options.logger });
   const stops: (() => void)[] = [];
   let closing: Promise<void> | undefined;
   return {
     redis,
     tokenCache: new RedisTokenCache(redis),
+    loginWait,
     sessions(check) {
       const fanned = fanOutRevocations(check, bus);
       stops.push(fanned.stop);
@@ -62,7 +69,7 @@ export function openSharedState(redisUrl: string | undefined, options: SharedSta
     close() {
       closing ??= (async () => {
         for (const stop of stops) stop();
-        await bus.close();
+        await Promise.all([bus.close(), loginWait.close()]);
         if (owned) await closeRedisClient(redis);
       })();
       return closing;
