@@ -7,11 +7,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../src/auth/create-auth.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { openStore } from '../src/store/index.js';
-import { spawnNode } from './helpers/spawn-process.js';
+import { REDIS_TAG, redisAvailable, testRedisTarget } from './helpers/redis.js';
+import { spawnNode, type SpawnedProcess } from './helpers/spawn-process.js';
 
 const BIN = 'packages/server/bin/wxlogin.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/** Resolves with the exit code once the process exits by itself, or 'timeout'. */
+function exitOf(proc: SpawnedProcess, timeoutMs: number): Promise<number | null | 'timeout'> {
+  return new Promise((resolve) => {
+    if (proc.child.exitCode !== null) return resolve(proc.child.exitCode);
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    proc.child.on('exit', (code) => (clearTimeout(timer), resolve(code)));
+  });
+}
 
 /** Runs `wxlogin <args>` to completion; answers its exit code and output. */
 async function wxlogin(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
@@ -160,17 +170,59 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
       expect(response.status).toBe(200);
       expect(((await response.json()) as { isNew: boolean }).isNew).toBe(true);
       // It exits by itself once the drained request is answered (a second SIGTERM would kill it: no stop() here).
-      const exited = await new Promise<number | null | 'timeout'>((resolve) => {
-        if (proc.child.exitCode !== null) return resolve(proc.child.exitCode);
-        const timer = setTimeout(() => resolve('timeout'), 5000);
-        proc.child.on('exit', (code) => (clearTimeout(timer), resolve(code)));
-      });
-      expect(exited, proc.output()).toBe(0);
+      expect(await exitOf(proc, 5000), proc.output()).toBe(0);
       // Once stopped, nothing listens any more.
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
       sim.clearFaults();
       await proc.stop();
     }
+  });
+
+  /** Starts serve with `redisUrl`, logs in, checks /readyz shows `redis`, then SIGTERM: it must exit 0 promptly. */
+  async function serveWithRedis(redisUrl: string, redis: 'ok' | 'unreachable'): Promise<void> {
+    const proc = spawnNode([BIN, 'serve'], {
+      WXLOGIN_HOST: '127.0.0.1',
+      WXLOGIN_PORT: '0',
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, `serve-redis-${redis}.db`)}`,
+      WXLOGIN_WECHAT_BASE_URL: sim.url,
+      WXLOGIN_REDIS_URL: redisUrl,
+      WXLOGIN_LOG_LEVEL: 'info',
+    });
+    try {
+      const [, url] = await proc.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
+      const { code } = sim.login({ appid: DEV_APPID });
+      const res = await fetch(`${url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code }),
+      });
+      expect(res.status).toBe(200);
+      const deadline = Date.now() + 3000;
+      let body = (await (await fetch(`${url}/readyz`)).json()) as { redis: string };
+      while (body.redis !== redis && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        body = (await (await fetch(`${url}/readyz`)).json()) as { redis: string };
+      }
+      expect(body.redis).toBe(redis);
+      proc.child.kill('SIGTERM');
+      expect(await exitOf(proc, 5000), proc.output()).toBe(0);
+    } finally {
+      await proc.stop();
+    }
+  }
+
+  it('with Redis unreachable, serve logs in and still stops at once (no reconnect timer keeps it alive)', async () => {
+    await serveWithRedis('redis://127.0.0.1:1', 'unreachable');
+  });
+
+  describe(`${REDIS_TAG} with Redis`, () => {
+    const target = testRedisTarget();
+    if (!redisAvailable(target)) return;
+    it('serve uses it (readyz shows ok) and closes every Redis connection on SIGTERM', async () => {
+      await serveWithRedis(target.url, 'ok');
+    });
   });
 });

@@ -154,7 +154,7 @@ describe(`${REDIS_TAG} shared state wired when Redis is configured`, () => {
     expect(keys.some((k) => k.endsWith(t.appid))).toBe(true);
   });
 
-  it('the same code at two instances: one WeChat call, the waiting one is woken over Redis, both answer the user', async () => {
+  it('the same code at two instances: one WeChat call, both answer the user, and the winner publishes login-done to wake the other', async () => {
     const a = await createTestApp({ appOptions: { redis: await client() } });
     const b: WxloginApp = await createApp(a.config, { store: a.store, clock: a.clock, redis: await client() });
     onTestFinished(() => b.close());

@@ -8,7 +8,16 @@ import type { LoginResponse } from '../src/auth/types.js';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
 import { IP_RATE_LIMIT_NAMESPACE } from '../src/ops/ip-rate-limit.js';
 import { USER_RATE_LIMIT_NAMESPACE } from '../src/ops/user-login-limit.js';
-import { keysByPrefix, openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
+import {
+  eventually,
+  keysByPrefix,
+  openTestRedis,
+  REDIS_TAG,
+  redisAvailable,
+  startRedisProxy,
+  testRedisTarget,
+  type TestRedis,
+} from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Mints a code for `openid` (a new user when absent) and posts it, optionally with extra headers. */
@@ -200,5 +209,49 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
     await t.close();
     expect(c.status).toBe('ready');
     expect(await c.ping()).toBe('PONG');
+  });
+
+  it('Redis dropping mid-run: logins go on counted in-process (metric), then count in Redis again once it is back', async () => {
+    const proxy = await startRedisProxy(r.url);
+    const c = createRedisClient(proxy.url, { keyPrefix: r.prefix, maxReconnectDelayMs: 100 });
+    clients.push(c);
+    expect(await waitForRedisReady(c, 3000)).toBe(true);
+    const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '0' }, appOptions: { redis: c } });
+    const ipKey = `${r.prefix}${IP_RATE_LIMIT_NAMESPACE}127.0.0.1`;
+    await r.admin.del(ipKey);
+
+    expect((await loginAs(t)).response.statusCode).toBe(200);
+    expect(await r.admin.get(ipKey)).toBe('1');
+
+    await proxy.stop();
+    expect(await eventually(() => c.status !== 'ready', 2000)).toBe(true);
+    const started = Date.now();
+    expect((await loginAs(t)).response.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await failOpenCount(t)).toBe(1);
+
+    await proxy.start();
+    expect(await waitForRedisReady(c, 5000)).toBe(true);
+    expect((await loginAs(t)).response.statusCode).toBe(200);
+    expect(await r.admin.get(ipKey)).toBe('2');
+    expect(await failOpenCount(t)).toBe(1);
+    await t.close();
+    await proxy.stop();
+  });
+
+  it('a hung Redis (no answers) costs at most the command timeout, never a failed login', async () => {
+    const proxy = await startRedisProxy(r.url);
+    const c = createRedisClient(proxy.url, { keyPrefix: r.prefix, commandTimeoutMs: 200 });
+    clients.push(c);
+    expect(await waitForRedisReady(c, 3000)).toBe(true);
+    const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '100' }, appOptions: { redis: c } });
+    proxy.freeze();
+    const started = Date.now();
+    expect((await loginAs(t)).response.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await failOpenCount(t)).toBe(2);
+    proxy.thaw();
+    await t.close();
+    await proxy.stop();
   });
 });

@@ -47,7 +47,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
     '/v1/auth/logout',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags: ['auth'], body: LogoutBodySchema, response: { 204: Type.Null({ description: 'session ended (also for unknown or already ended sessions)' }), ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        body: LogoutBodySchema,
+        // `{ refreshToken }` needs no bearer; `{ all: true }` does.
+        security: [{}, { bearer: [] }],
+        response: { 204: Type.Null({ description: 'session ended (also for unknown or already ended sessions)' }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { refreshToken, all } = request.body;
