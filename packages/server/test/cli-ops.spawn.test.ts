@@ -214,7 +214,7 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
     }
   }
 
-  it('with Redis unreachable, serve logs in and still stops at once (no reconnect timer keeps it alive)', async () => {
+  it('with Redis unreachable, serve logs in, and exits 0 on SIGTERM (Redis reconnection does not keep it alive)', async () => {
     await serveWithRedis('redis://127.0.0.1:1', 'unreachable');
   });
 

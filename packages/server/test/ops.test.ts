@@ -19,8 +19,8 @@ async function loginWith(t: TestApp, headers: Record<string, string> = {}) {
   const response = await t.post('/v1/auth/login', { code, appid: t.appid }, headers);
   expect(response.statusCode).toBe(200);
   const body = response.json<LoginResponse>();
-  const [claims] = body.accessToken.split('.').slice(1, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { sid: string });
-  const family = await t.store.getFamily(claims!.sid);
+  const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string };
+  const family = await t.store.getFamily(claims.sid);
   return { body, createdIp: family?.createdIp };
 }
 
