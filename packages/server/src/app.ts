@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
 import type { Auth } from './auth/types.js';
 import { wechatBaseUrlWarning } from './auth/wechat-host.js';
@@ -44,6 +44,7 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
           logger: {
             level: config.logLevel,
             redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+            serializers: { req: serializeRequest },
             ...(logStream ? { stream: logStream } : {}),
           },
         }),
@@ -84,6 +85,19 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     await app.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The request as logged: the path without its query string, which may carry personal data (an admin search for a
+ * phone number or openid) — never a secret, since no secret travels in a URL.
+ */
+function serializeRequest(request: FastifyRequest): Record<string, unknown> {
+  const query = request.url.indexOf('?');
+  return {
+    method: request.method,
+    url: query === -1 ? request.url : `${request.url.slice(0, query)}?…`,
+    remoteAddress: request.ip,
+  };
 }
 
 // Behind a proxy with trust off, every client shares the proxy's IP (rate limits, session IPs): say so once.

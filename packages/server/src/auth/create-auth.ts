@@ -22,7 +22,9 @@ import { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
 import { recordLoginOutcome, statsAppid } from '../stats/record-login-outcome.js';
 import { deleteMe } from './lifecycle.js';
 import { bindPhone } from './bind-phone.js';
+import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
+import { startBackgroundSweep } from '../ops/background-sweep.js';
 import { decrypt } from './decrypt.js';
 import { login } from './login.js';
 import { validateProfilePatch } from './profile-patch.js';
@@ -117,12 +119,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
     const loginStats = new LoginStatsRecorder({ store, clock, logger });
     loginStats.start();
 
-    const currentUser = async (sub: string) => {
-      const row = await store.getUser(sub);
-      if (!row) throw new AppError('UNAUTHORIZED', 'The session has ended.');
-      if (row.status === 'disabled') throw new AppError('USER_DISABLED');
-      return row;
-    };
+    const sweep = startBackgroundSweep({ store, clock, logger });
 
     return {
       login: (input) =>
@@ -141,11 +138,11 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         return claims;
       },
       async me(claims) {
-        return toUser(await currentUser(claims.sub));
+        return toUser(await activeUser(ctx, claims.sub));
       },
       async updateMe(claims, patch) {
         const valid = validateProfilePatch(patch);
-        await currentUser(claims.sub);
+        await activeUser(ctx, claims.sub);
         const row = await store.updateProfile(claims.sub, valid, clock());
         if (!row) throw new AppError('UNAUTHORIZED', 'The session has ended.');
         return toUser(row);
@@ -173,6 +170,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         };
       },
       async close() {
+        sweep.stop();
         await loginStats.close();
         if (ownsWechat) await wechat.close?.();
         await shared.close();

@@ -39,7 +39,7 @@ export async function deleteUser(ctx: AuthContext, userId: string, actor: Lifecy
       ...(user.unionid === null ? {} : { unionidHash: auditHash(user.appid, user.unionid) }),
     }),
   });
-  forgetUser(ctx, userId);
+  ctx.sessions.forgetUser(userId); // this instance at once; with Redis, the others too (revocation fan-out)
   return deleted;
 }
 
@@ -63,7 +63,7 @@ export async function setUserDisabled(
   const now = ctx.clock();
   const reason = change.disabled ? (change.reason ?? null) : null;
   const user = await ctx.store.setUserStatus(userId, change.disabled ? 'disabled' : 'active', reason, now);
-  forgetUser(ctx, userId);
+  ctx.sessions.forgetUser(userId); // this instance at once; with Redis, the others too (revocation fan-out)
   if (!user) return undefined;
   await ctx.store.insertAudit({
     id: ctx.newId(),
@@ -83,7 +83,7 @@ export async function revokeUserSessions(ctx: AuthContext, userId: string, actor
   if (!user) return undefined;
   const now = ctx.clock();
   const revoked = await ctx.store.revokeUserFamilies(userId, 'admin_revoked', now);
-  forgetUser(ctx, userId);
+  ctx.sessions.forgetUser(userId); // this instance at once; with Redis, the others too (revocation fan-out)
   await ctx.store.insertAudit({
     id: ctx.newId(),
     at: now,
@@ -117,14 +117,4 @@ export async function unbindPhone(ctx: AuthContext, userId: string, actor: Lifec
     detailJson: JSON.stringify({ last4: before.phoneE164 === null ? null : phoneLast4(before.phoneE164) }),
   });
   return user;
-}
-
-/**
- * Drops this instance's cached session verdicts of the user, so its next request is judged against the database at
- * once. Other instances learn it within the cache TTL (≤ 5 s), or at once through the Redis revocation fan-out:
- * publish `{ type: 'user', id }` on the bus next to this call (and have the subscriber call
- * `ctx.sessions.forgetUser`, not this function, so an event is not published again).
- */
-function forgetUser(ctx: AuthContext, userId: string): void {
-  ctx.sessions.forgetUser(userId);
 }

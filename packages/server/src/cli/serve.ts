@@ -38,23 +38,32 @@ export async function listen(config: WxloginConfig, onClose?: () => Promise<void
   return app;
 }
 
+/** Longest a graceful stop may take before the process exits anyway (a stuck upstream must not block a deploy). */
+const STOP_DEADLINE_MS = 30_000;
+
 function stopOnSignals(app: FastifyInstance, onClose?: () => Promise<void>): void {
   const stop = (signal: NodeJS.Signals): void => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     app.log.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      app.log.error({ afterMs: STOP_DEADLINE_MS }, 'graceful stop took too long; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
     app
       .close()
       .then(() => onClose?.())
       .then(
-      () => {
-        process.exitCode = 0;
-      },
-      (error: unknown) => {
-        app.log.error({ err: error }, 'error while stopping');
-        process.exitCode = 1;
-      },
-    );
+        () => {
+          process.exitCode = 0;
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'error while stopping');
+          process.exitCode = 1;
+        },
+      )
+      .finally(() => clearTimeout(deadline));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -74,7 +74,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   });
   const failOpen = new Counter({
     name: 'wxlogin_rate_limit_fail_open_total',
-    help: 'Requests let through because the Redis-backed rate limit could not be checked.',
+    help: 'Requests counted by per-process rate limits because the Redis-backed ones could not be checked.',
     registers,
   });
 
