@@ -19,6 +19,20 @@ export interface WeChatTimeouts {
   bodyMs?: number;
 }
 
+/**
+ * The circuit breaker of a client's upstream origin. It counts consecutive `unavailable` call outcomes (timeout,
+ * network failure, non-2xx, bad body, -1 after its retries); errcodes of other kinds (40029, 45011…) count as the
+ * transport working. At `failureThreshold` it opens: for `openMs` every call fails at once with errcode -1008
+ * (`unavailable`, `retryAfterSeconds` = the rest of the cool-down) without reaching WeChat. Then one probe call goes
+ * through; an answer closes it, another `unavailable` opens it again.
+ */
+export interface WeChatBreakerOptions {
+  /** Consecutive `unavailable` outcomes that open the breaker (default 20). */
+  failureThreshold?: number;
+  /** Cool-down before the probe call, ms, measured on `clock` (default 5000). */
+  openMs?: number;
+}
+
 /** Options of `new WeChatClient(…)`. */
 export interface WeChatClientOptions {
   /** The mini programs this client may call for (at least one; appids unique). */
@@ -41,6 +55,8 @@ export interface WeChatClientOptions {
   maxQueued?: number;
   /** Forced access-token refreshes allowed per appid per Beijing day (default 10; WeChat allows 20). */
   forceRefreshDailyBudget?: number;
+  /** The circuit breaker (default on: 20 consecutive failures, 5 s open); `false` turns it off. */
+  breaker?: WeChatBreakerOptions | false;
 }
 
 /** Options of `getAccessToken`. */

@@ -13,6 +13,7 @@ import type {
 } from './client-options.js';
 import { SYNTHETIC_ERRCODES, TOKEN_REJECTED_ERRCODES, type WeChatApi } from './errors/errcode-table.js';
 import { WeChatError } from './errors/wechat-error.js';
+import { CircuitBreaker } from './http/circuit-breaker.js';
 import { ConcurrencyGate } from './http/concurrency-gate.js';
 import { Deadline } from './http/deadline.js';
 import { UpstreamPool } from './http/upstream-pool.js';
@@ -27,6 +28,8 @@ const DEFAULTS = {
   maxInFlight: 256,
   maxQueued: 256,
   forceRefreshDailyBudget: 10,
+  breakerFailureThreshold: 20,
+  breakerOpenMs: 5000,
 } as const;
 
 const REFUSAL_TEXT: Record<ForceRefusal, string> = {
@@ -38,8 +41,8 @@ const REFUSAL_TEXT: Record<ForceRefusal, string> = {
 
 /**
  * WeChat's mini program server API for one or more apps: code2Session, the stable access token, phone numbers,
- * session-key checks. One keep-alive pool to `baseUrl`, a whole-call budget per call, a concurrency cap, typed
- * errors ({@link WeChatError}) and no secret in anything it prints. Every call names its appid.
+ * session-key checks. One keep-alive pool to `baseUrl`, a whole-call budget per call, a concurrency cap, a circuit
+ * breaker, typed errors ({@link WeChatError}) and no secret in anything it prints. Every call names its appid.
  */
 export class WeChatClient {
   readonly #apps: ReadonlyMap<string, WeChatAppCredentials>;
@@ -66,7 +69,18 @@ export class WeChatClient {
       maxInFlight,
     );
     const onCall: WeChatCallListener | undefined = options.onCall;
-    this.#context = { pool, gate: new ConcurrencyGate(maxInFlight, maxQueued), onCall };
+    const breaker =
+      options.breaker === false
+        ? undefined
+        : new CircuitBreaker({
+            failureThreshold: positiveInteger(
+              'breaker.failureThreshold',
+              options.breaker?.failureThreshold ?? DEFAULTS.breakerFailureThreshold,
+            ),
+            openMs: positive('breaker.openMs', options.breaker?.openMs ?? DEFAULTS.breakerOpenMs),
+            clock,
+          });
+    this.#context = { pool, gate: new ConcurrencyGate(maxInFlight, maxQueued), onCall, breaker };
     this.#tokens = new AccessTokenManager({
       cache: options.tokenCache ?? new MemoryTokenCache({ clock }),
       clock,
@@ -209,6 +223,11 @@ function checkApps(apps: readonly WeChatAppCredentials[]): ReadonlyMap<string, W
 
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`WeChatClient: ${name} must be a positive number`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new TypeError(`WeChatClient: ${name} must be a positive integer`);
   return value;
 }
 

@@ -24,6 +24,7 @@ export type {
   GetAccessTokenOptions,
   GetPhoneNumberOptions,
   WeChatAppCredentials,
+  WeChatBreakerOptions,
   WeChatClientOptions,
   WeChatTimeouts,
 } from './client-options.js';

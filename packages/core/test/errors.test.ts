@@ -41,6 +41,7 @@ const EXPECTED: [number, WeChatErrorKind, string][] = [
   [SYNTHETIC_ERRCODES.OVERLOADED, 'unavailable', 'WECHAT_UNAVAILABLE'],
   [SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET, 'rate_limited', 'WECHAT_RATE_LIMITED'],
   [SYNTHETIC_ERRCODES.UNKNOWN_APP, 'config', 'UNKNOWN_APP'],
+  [SYNTHETIC_ERRCODES.CIRCUIT_OPEN, 'unavailable', 'WECHAT_UNAVAILABLE'],
 ];
 
 describe('errcode table', () => {

@@ -20,6 +20,7 @@ export type { AppCredentials } from './config/parse-apps.js';
 export type { TrustProxy } from './config/parse-trust-proxy.js';
 export { AppError, toAppError, type AppErrorOptions, type WeChatErrorDetail } from './errors.js';
 export { wxloginRoutes, type WxloginRoutesOptions } from './routes/wxlogin-routes.js';
+export { requireWxUser, wxUserPlugin, type WxUser, type WxUserClaims, type WxUserPluginOptions } from './plugins/wx-user.js';
 export type { IpRateLimitOptions } from './ops/ip-rate-limit.js';
 export { silentMetrics, type AuthMetrics } from './metrics/auth-metrics.js';
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus-metrics.js';

@@ -3,7 +3,7 @@ import type { WeChatApi } from '../errors/errcode-table.js';
 /**
  * Reported through `onCall` after every upstream HTTP request (each -1 retry is its own request), e.g. to count and
  * time WeChat calls (`wxlogin_wechat_request_duration_seconds{api,errcode}`). Refusals that never reach WeChat
- * (unknown appid, concurrency cap) are not reported.
+ * (unknown appid, concurrency cap, open circuit breaker) are not reported.
  */
 export interface WeChatCallEvent {
   /** The API called. */

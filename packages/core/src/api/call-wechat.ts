@@ -1,16 +1,19 @@
 import { performance } from 'node:perf_hooks';
-import { SYNTHETIC_ERRCODES, type WeChatApi } from '../errors/errcode-table.js';
+import { SYNTHETIC_ERRCODES, classifyErrcode, type WeChatApi } from '../errors/errcode-table.js';
 import { WeChatError } from '../errors/wechat-error.js';
+import type { CircuitBreaker, CircuitPermit } from '../http/circuit-breaker.js';
 import type { ConcurrencyGate } from '../http/concurrency-gate.js';
 import { sleep, type Deadline } from '../http/deadline.js';
 import { UpstreamFailure, type UpstreamPool, type UpstreamRequest } from '../http/upstream-pool.js';
 import type { WeChatCallListener } from './call-event.js';
 
-/** What every API call shares: the pool, the concurrency gate, the listener. */
+/** What every API call shares: the pool, the concurrency gate, the listener, the circuit breaker. */
 export interface CallContext {
   readonly pool: UpstreamPool;
   readonly gate: ConcurrencyGate;
   readonly onCall: WeChatCallListener | undefined;
+  /** `undefined` when the breaker is turned off. */
+  readonly breaker: CircuitBreaker | undefined;
 }
 
 /** One WeChat API call, as the api/ modules describe it. */
@@ -35,8 +38,9 @@ const MIN_ATTEMPT_MS = 100;
 type Outcome = { answer: Record<string, unknown>; errcode: number; errmsg: string };
 
 /**
- * Calls WeChat: takes a concurrency slot, sends, classifies the answer, reports the call event, retries -1 with
- * bounded jittered backoff inside the deadline. Nothing else is retried here.
+ * Calls WeChat: asks the circuit breaker, takes a concurrency slot, sends, classifies the answer, reports the call
+ * event, retries -1 with bounded jittered backoff inside the deadline. Nothing else is retried here. The breaker
+ * learns the call's last upstream outcome (so a -1 counts only once its retries are spent).
  * @returns WeChat's successful answer.
  * @throws WeChatError for every failure.
  */
@@ -45,19 +49,42 @@ export async function callWeChat(
   call: WeChatCall,
   deadline: Deadline,
 ): Promise<Record<string, unknown>> {
-  for (let attempt = 1; ; attempt += 1) {
-    const outcome = await attemptOnce(context, call, deadline);
-    if (outcome.errcode === 0) return outcome.answer;
-    const backoffMs = BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-    const retry =
-      outcome.errcode === -1 && attempt < MAX_ATTEMPTS && deadline.remainingMs() > backoffMs + MIN_ATTEMPT_MS;
-    if (!retry) throw failure(call, outcome.errcode, outcome.errmsg);
-    try {
-      await sleep(backoffMs, deadline.signal);
-    } catch {
-      throw failure(call, outcome.errcode, outcome.errmsg);
+  const permit = admit(context, call);
+  // Local refusals (concurrency cap, no slot in time) throw before an outcome: they say nothing about WeChat.
+  let lastErrcode: number | undefined;
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      const outcome = await attemptOnce(context, call, deadline);
+      lastErrcode = outcome.errcode;
+      if (outcome.errcode === 0) return outcome.answer;
+      const backoffMs = BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+      const retry =
+        outcome.errcode === -1 && attempt < MAX_ATTEMPTS && deadline.remainingMs() > backoffMs + MIN_ATTEMPT_MS;
+      if (!retry) throw failure(call, outcome.errcode, outcome.errmsg);
+      try {
+        await sleep(backoffMs, deadline.signal);
+      } catch {
+        throw failure(call, outcome.errcode, outcome.errmsg);
+      }
     }
+  } finally {
+    permit?.settle(
+      lastErrcode === undefined ? undefined : classifyErrcode(lastErrcode, call.api).kind === 'unavailable',
+    );
   }
+}
+
+function admit(context: CallContext, call: WeChatCall): CircuitPermit | undefined {
+  if (context.breaker === undefined) return undefined;
+  const admission = context.breaker.admit();
+  if (admission.admitted) return admission.permit;
+  const retryAfterSeconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+  throw failure(
+    call,
+    SYNTHETIC_ERRCODES.CIRCUIT_OPEN,
+    `circuit breaker open after repeated failures, next try in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  );
 }
 
 async function attemptOnce(context: CallContext, call: WeChatCall, deadline: Deadline): Promise<Outcome> {
@@ -116,6 +143,13 @@ function report(context: CallContext, call: WeChatCall, errcode: number, duratio
   }
 }
 
-function failure(call: WeChatCall, errcode: number, errmsg: string): WeChatError {
-  return new WeChatError({ errcode, errmsg, api: call.api, appid: call.appid, secrets: call.secrets });
+function failure(call: WeChatCall, errcode: number, errmsg: string, retryAfterSeconds?: number): WeChatError {
+  return new WeChatError({
+    errcode,
+    errmsg,
+    api: call.api,
+    appid: call.appid,
+    secrets: call.secrets,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
 }

@@ -39,6 +39,8 @@ export const SYNTHETIC_ERRCODES = {
   FORCE_REFRESH_BUDGET: -1006,
   /** The appid is not one of the configured apps: no upstream call was made. */
   UNKNOWN_APP: -1007,
+  /** The client's circuit breaker is open after repeated `unavailable` outcomes: the call was refused before it began. */
+  CIRCUIT_OPEN: -1008,
 } as const;
 
 /** One row of the errcode table. */
@@ -72,6 +74,7 @@ export const ERRCODE_TABLE: ReadonlyMap<number, ErrcodeRule> = new Map<number, E
   [SYNTHETIC_ERRCODES.HTTP_STATUS, unavailable('non-2xx HTTP status (synthetic)')],
   [SYNTHETIC_ERRCODES.BAD_BODY, unavailable('HTML, truncated or non-JSON body (synthetic)')],
   [SYNTHETIC_ERRCODES.OVERLOADED, unavailable('client concurrency cap reached (synthetic)')],
+  [SYNTHETIC_ERRCODES.CIRCUIT_OPEN, unavailable('circuit breaker open (synthetic)')],
   [
     SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET,
     { kind: 'rate_limited', code: 'WECHAT_RATE_LIMITED', meaning: 'forced token refresh budget used up (synthetic)' },
