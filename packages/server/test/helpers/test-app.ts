@@ -18,6 +18,8 @@ export interface TestAppOptions {
   logStream?: { write(line: string): void };
   /** More options of `createApp` (a WeChat client, a Redis connection…); store, clock and logStream are the helper's. */
   appOptions?: Omit<CreateAppOptions, 'store' | 'clock' | 'logStream'>;
+  /** A migrated store to use instead of a fresh `sqlite::memory:` one (e.g. from `createTestStore`); left open for its owner. */
+  store?: Store;
 }
 
 /** What {@link login} answered. */
@@ -62,10 +64,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const extraApps = options.extraApps ?? [];
   const simulator = createSimulator({ clock, apps: extraApps });
   const simulatorUrl = await simulator.listen({ port: 0 });
-  const store = await openStore('sqlite::memory:');
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? (await openStore('sqlite::memory:'));
   let app: WxloginApp | undefined;
   try {
-    await store.migrate();
+    if (ownsStore) await store.migrate();
     const masterKey = randomBytes(32).toString('base64');
     const config = loadConfig({
       env: {
@@ -86,7 +89,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       if (closed) return;
       closed = true;
       await ready.close();
-      await store.close();
+      if (ownsStore) await store.close();
       await simulator.close();
     };
     onTestFinished(close);
@@ -103,7 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       store,
       clock,
       config,
-      masterKey,
+      masterKey: config.masterKey,
       appid: DEV_APPID,
       post,
       get,
@@ -125,7 +128,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     };
   } catch (error) {
     await app?.close().catch(() => {});
-    await store.close().catch(() => {});
+    if (ownsStore) await store.close().catch(() => {});
     await simulator.close().catch(() => {});
     throw error;
   }
