@@ -3,14 +3,13 @@ import { once } from 'node:events';
 import { WeChatClient } from '@wxlogin/core';
 import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID } from '@wxlogin/simulator';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type WxloginApp } from '../src/app.js';
 import type { LoginResponse } from '../src/auth/types.js';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
 import { LOGIN_DONE_CHANNEL } from '../src/cache/redis/login-wait.js';
 import { REVOCATION_CHANNEL } from '../src/cache/redis/revocation-bus.js';
 import { TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
-import { eventually, keysByPrefix, openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
+import { eventually, keysByPrefix, REDIS_TAG, redisAvailable, testRedisTarget, useTestRedis } from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Logs a new user in with optional extra headers; answers the response and the session's stored row. */
@@ -111,21 +110,8 @@ const target = testRedisTarget();
 describe(`${REDIS_TAG} shared state wired when Redis is configured`, () => {
   if (!redisAvailable(target)) return;
 
-  let r: TestRedis;
-  const clients: Redis[] = [];
-  const client = async (): Promise<Redis> => {
-    const c = createRedisClient(r.url, { keyPrefix: r.prefix });
-    clients.push(c);
-    expect(await waitForRedisReady(c, 3000)).toBe(true);
-    return c;
-  };
-  beforeAll(async () => {
-    r = await openTestRedis(target);
-  });
-  afterAll(async () => {
-    for (const c of clients) await closeRedisClient(c);
-    await r?.cleanup();
-  });
+  const r = useTestRedis(target);
+  const client = r.client;
 
   it('a revocation on one instance ends the session on another at once (not after its 5 s cache)', async () => {
     const a = await createTestApp({ appOptions: { redis: await client() } });

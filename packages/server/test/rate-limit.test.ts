@@ -2,21 +2,20 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { LoginResponse } from '../src/auth/types.js';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
+import { waitForRedisReady } from '../src/cache/redis/redis-client.js';
 import { IP_RATE_LIMIT_NAMESPACE } from '../src/ops/ip-rate-limit.js';
 import { USER_RATE_LIMIT_NAMESPACE } from '../src/ops/user-login-limit.js';
 import {
   eventually,
   keysByPrefix,
-  openTestRedis,
   REDIS_TAG,
   redisAvailable,
   startRedisProxy,
   testRedisTarget,
-  type TestRedis,
+  useTestRedis,
 } from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -146,21 +145,8 @@ const target = testRedisTarget();
 describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
   if (!redisAvailable(target)) return;
 
-  let r: TestRedis;
-  const clients: Redis[] = [];
-  const client = async (): Promise<Redis> => {
-    const c = createRedisClient(r.url, { keyPrefix: r.prefix });
-    clients.push(c);
-    expect(await waitForRedisReady(c, 3000)).toBe(true);
-    return c;
-  };
-  beforeAll(async () => {
-    r = await openTestRedis(target);
-  });
-  afterAll(async () => {
-    for (const c of clients) await closeRedisClient(c);
-    await r?.cleanup();
-  });
+  const r = useTestRedis(target);
+  const client = r.client;
 
   it('two instances count into one window per IP and per user, under the wxlogin:rl: keys', async () => {
     const env = { WXLOGIN_RATE_LIMIT_PER_MIN: '4', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '2' };
@@ -213,9 +199,7 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
 
   it('Redis dropping mid-run: logins go on counted in-process (metric), then count in Redis again once it is back', async () => {
     const proxy = await startRedisProxy(r.url);
-    const c = createRedisClient(proxy.url, { keyPrefix: r.prefix, maxReconnectDelayMs: 100 });
-    clients.push(c);
-    expect(await waitForRedisReady(c, 3000)).toBe(true);
+    const c = await client({ url: proxy.url, maxReconnectDelayMs: 100 });
     const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '0' }, appOptions: { redis: c } });
     const ipKey = `${r.prefix}${IP_RATE_LIMIT_NAMESPACE}127.0.0.1`;
     await r.admin.del(ipKey);
@@ -241,9 +225,7 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
 
   it('a hung Redis (no answers) costs at most the command timeout, never a failed login', async () => {
     const proxy = await startRedisProxy(r.url);
-    const c = createRedisClient(proxy.url, { keyPrefix: r.prefix, commandTimeoutMs: 200 });
-    clients.push(c);
-    expect(await waitForRedisReady(c, 3000)).toBe(true);
+    const c = await client({ url: proxy.url, commandTimeoutMs: 200 });
     const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '100' }, appOptions: { redis: c } });
     proxy.freeze();
     const started = Date.now();

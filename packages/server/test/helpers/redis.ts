@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import { Redis } from 'ioredis';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  closeRedisClient,
+  createRedisClient,
+  waitForRedisReady,
+  type RedisClientOptions,
+} from '../../src/cache/redis/redis-client.js';
 import { redactUrl } from '../../src/config/redacted-view.js';
 import type { Logger } from '../../src/logger.js';
 
@@ -103,6 +109,47 @@ export async function openTestRedis(target: TestRedisTarget & { url: string }): 
       } finally {
         admin.disconnect();
       }
+    },
+  };
+}
+
+/**
+ * {@link openTestRedis} for a whole describe: opens it in `beforeAll`, and in `afterAll` closes every client made by
+ * `client()` and deletes the file's keys. Its fields read through to the opened {@link TestRedis}.
+ */
+export function useTestRedis(
+  target: TestRedisTarget & { url: string },
+): TestRedis & { client(options?: RedisClientOptions & { url?: string }): Promise<Redis> } {
+  let opened: TestRedis | undefined;
+  const clients: Redis[] = [];
+  beforeAll(async () => {
+    opened = await openTestRedis(target);
+  });
+  afterAll(async () => {
+    for (const c of clients) await closeRedisClient(c);
+    await opened?.cleanup();
+  });
+  const get = (): TestRedis => {
+    if (!opened) throw new Error('useTestRedis: read before its beforeAll ran');
+    return opened;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get prefix() {
+      return get().prefix;
+    },
+    get admin() {
+      return get().admin;
+    },
+    cleanup: () => get().cleanup(),
+    /** A wxlogin Redis client under the file's prefix (at `url`, e.g. a proxy, when given), connected. */
+    async client({ url, ...options } = {}) {
+      const c = createRedisClient(url ?? get().url, { keyPrefix: get().prefix, ...options });
+      clients.push(c);
+      expect(await waitForRedisReady(c, 3000)).toBe(true);
+      return c;
     },
   };
 }
