@@ -9,7 +9,9 @@ import {
   sql,
   type DatabaseConnection,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
+  type SqliteStatement,
 } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
 import { migrateToLatest } from '../migrations/index.js';
@@ -35,6 +37,30 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
   }
+}
+
+/** How many distinct statements stay prepared; the store issues a few dozen, so this never evicts in practice. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The database as Kysely sees it, with prepared statements reused by SQL text. Kysely prepares every query anew,
+ * and preparing costs more than running the short statements of a login or refresh. Reuse is safe: Kysely runs
+ * each statement to completion synchronously (`all`/`run`), and the store never streams.
+ */
+function withStatementCache(database: { prepare(sql: string): SqliteStatement; close(): void }): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 const USER_COLUMNS = new Set<string>(Object.values(USER_UNIQUE_CONSTRAINTS));
@@ -66,7 +92,7 @@ async function openDatabase(path: string): Promise<SharedDatabase> {
     throw err;
   }
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database }),
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
     plugins: [new CamelCasePlugin()],
   });
   return { db, locks: new InProcessLock(), users: 0 };
