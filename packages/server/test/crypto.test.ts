@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveRefreshKey } from '../src/crypto/derive.js';
 import { createSealer, masterKeyId, SealError, sessionKeyAad, signingKeyAad } from '../src/crypto/seal.js';
 import { createIdGenerator, UUID_PATTERN } from '../src/ids.js';
+import { systemRandom } from '../src/random.js';
 import { createRefreshTokenCodec } from '../src/tokens/refresh-token.js';
 
 const key = randomBytes(32);
@@ -124,5 +125,19 @@ describe('UUIDv7 ids', () => {
     expect(new Set(ids).size).toBe(5000);
     // The counter's overflow borrows the next milliseconds rather than going back.
     expect(parseInt(ids.at(-1)!.replace(/-/g, '').slice(0, 12), 16)).toBeGreaterThan(5000);
+  });
+});
+
+describe('systemRandom', () => {
+  it('never hands out the same pooled bytes twice, also across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      // 16 bytes each: 2000 draws cross several 4 KiB refills.
+      const hex = Buffer.from(systemRandom(new Uint8Array(16))).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+    const large = systemRandom(new Uint8Array(1000));
+    expect(large.some((b) => b !== 0)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject } from 'node:crypto';
+import { systemRandom } from '../random.js';
 
 /**
  * Sealing of secrets at rest (session_keys, private signing keys): AES-256-GCM under the master key, written as
@@ -47,7 +48,7 @@ export function createSealer(masterKey: Uint8Array, previousKeys: readonly Uint8
   return {
     keyId,
     seal(plaintext, aad) {
-      const iv = randomBytes(IV_BYTES);
+      const iv = Buffer.from(systemRandom(new Uint8Array(IV_BYTES)).buffer);
       const cipher = createCipheriv('aes-256-gcm', current, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(aad, 'utf8'));
       const body = Buffer.concat([
