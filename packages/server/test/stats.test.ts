@@ -3,7 +3,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LoginStatsRecorder, PROCESS_INSTANCE_ID } from '../src/stats/login-stats-recorder.js';
 import type { LoginStatsReport } from '../src/stats/login-stats-report.js';
-import { recordLoginOutcome, statsAppid } from '../src/stats/record-login-outcome.js';
+import { reportOutcome } from '../src/metrics/count-outcomes.js';
+import { statsAppid } from '../src/stats/stats-appid.js';
 import { AppError } from '../src/errors.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -124,10 +125,11 @@ describe('login stats recorder [sqlite]', () => {
   it('counts how a login settled and passes its answer or error through; names only configured apps', async () => {
     const store = await memoryStore();
     const recorder = new LoginStatsRecorder({ store, clock: createTestClock(), instance: 'i1' });
-    await expect(recordLoginOutcome(recorder, 'wxa', Promise.resolve(42))).resolves.toBe(42);
+    const record = (outcome: string) => recorder.record('wxa', outcome);
+    await expect(reportOutcome(Promise.resolve(42), record)).resolves.toBe(42);
     const refused = new AppError('INVALID_CODE');
-    await expect(recordLoginOutcome(recorder, 'wxa', Promise.reject(refused))).rejects.toBe(refused);
-    await expect(recordLoginOutcome(recorder, 'wxa', Promise.reject(new Error('bug')))).rejects.toThrow('bug');
+    await expect(reportOutcome(Promise.reject(refused), record)).rejects.toBe(refused);
+    await expect(reportOutcome(Promise.reject(new Error('bug')), record)).rejects.toThrow('bug');
     await recorder.flush();
     expect((await store.loginStats({ since: 0 })).map((r) => [r.outcome, r.count])).toEqual([
       ['INTERNAL_ERROR', 1],

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { createIdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { silentMetrics, type AuthMetrics } from '../metrics/auth-metrics.js';
-import { countLogin, countRefresh } from '../metrics/count-outcomes.js';
+import { countRefresh, reportOutcome } from '../metrics/count-outcomes.js';
 import { systemRandom, type RandomFill } from '../random.js';
 import { openSharedState } from '../ops/shared-state.js';
 import { createUserLoginLimit } from '../ops/user-login-limit.js';
@@ -19,7 +19,7 @@ import { createRefreshTokenCodec } from '../tokens/refresh-token.js';
 import { createSigningKeyRing } from '../tokens/signing-keys.js';
 import { createAdmin } from '../admin/create-admin.js';
 import { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
-import { recordLoginOutcome, statsAppid } from '../stats/record-login-outcome.js';
+import { statsAppid } from '../stats/stats-appid.js';
 import { deleteMe } from './lifecycle.js';
 import { bindPhone } from './bind-phone.js';
 import { activeUser } from './active-user.js';
@@ -123,7 +123,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
 
     return {
       login: (input) =>
-        countLogin(metrics, input.appid, recordLoginOutcome(loginStats, statsAppid(config.apps, input.appid), login(ctx, input))),
+        reportOutcome(login(ctx, input), (outcome) => {
+          metrics.loginFinished(input.appid, outcome);
+          loginStats.record(statsAppid(config.apps, input.appid), outcome);
+        }),
       refresh: (input) => countRefresh(metrics, refresh(ctx, input)),
       metrics,
       logout: (input) => logout(ctx, input),

@@ -6,15 +6,18 @@ export function errorOutcome(error: unknown): string {
   return toAppError(error)?.code ?? 'INTERNAL_ERROR';
 }
 
-/** Counts a login's outcome when it settles; answers the same result or failure. */
-export function countLogin<T>(metrics: AuthMetrics, appid: string | undefined, pending: Promise<T>): Promise<T> {
+/**
+ * Reports how a call settled — `success`, or the catalogue code it failed with — and answers the same result or
+ * failure. A login's outcome feeds both the metrics and `login_stats` from this one place.
+ */
+export function reportOutcome<T>(pending: Promise<T>, report: (outcome: string) => void): Promise<T> {
   return pending.then(
     (result) => {
-      metrics.loginFinished(appid, 'success');
+      report('success');
       return result;
     },
     (error: unknown) => {
-      metrics.loginFinished(appid, errorOutcome(error));
+      report(errorOutcome(error));
       throw error;
     },
   );
