@@ -123,17 +123,18 @@ export class FakeRequester {
   }
 
   async #acquire(): Promise<void> {
-    if (this.counters.inFlight >= this.maxConcurrent) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    }
-    this.counters.inFlight += 1;
+    // A waiter is handed the slot of the request that ended (see #release): it is already counted in flight.
+    if (this.counters.inFlight >= this.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.counters.inFlight += 1;
     this.counters.total += 1;
     this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.counters.inFlight);
   }
 
   #release(): void {
-    this.counters.inFlight -= 1;
-    this.#waiting.shift()?.();
+    // Freeing the slot and waking the waiter later would let a request made in between take it too: 11 in flight.
+    const next = this.#waiting.shift();
+    if (next === undefined) this.counters.inFlight -= 1;
+    else next();
   }
 }
 

@@ -1,0 +1,45 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SYNTHETIC_ERRCODES, WeChatClient, WeChatError } from '@wxlogin/core';
+import { answer, startScriptedWeChat, type ScriptedWeChat } from './helpers/scripted-wechat.js';
+
+// Regressions found by reviewing core against wechat-api.md and DESIGN.md "Access token (WeChat's)".
+
+const APPID = 'wxdevapp00000001';
+const SESSION_KEY = 'tiihtNczf5v6AKRyjwEUhQ==';
+
+let upstream: ScriptedWeChat;
+const clients: WeChatClient[] = [];
+
+function client(): WeChatClient {
+  const made = new WeChatClient({ apps: [{ appid: APPID, secret: 'review-app-secret' }], baseUrl: upstream.url });
+  clients.push(made);
+  return made;
+}
+
+beforeAll(async () => {
+  upstream = await startScriptedWeChat((_req, res) => answer(res, {}));
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  upstream.requests.length = 0;
+});
+afterAll(async () => upstream.close());
+
+describe('checkSession success detection', () => {
+  it('a body without errcode is not "valid": checksession answers nothing but errcode', async () => {
+    let body: Record<string, unknown> = {};
+    upstream.script((req, res) => {
+      if (req.path === '/cgi-bin/stable_token') answer(res, { access_token: 'review-token-0001', expires_in: 7200 });
+      else answer(res, body);
+    });
+    const checking = client();
+    const error = await checking.checkSession(APPID, 'o1', SESSION_KEY).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(WeChatError);
+    expect(error).toMatchObject({ errcode: SYNTHETIC_ERRCODES.BAD_BODY, kind: 'unavailable', api: 'checkSession' });
+    body = { errcode: 0, errmsg: 'ok' };
+    expect(await checking.checkSession(APPID, 'o1', SESSION_KEY)).toBe(true);
+  });
+});
