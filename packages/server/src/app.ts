@@ -53,6 +53,8 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     // No type coercion of JSON bodies; unknown fields are stripped where a schema says additionalProperties: false.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, useDefaults: true } },
     return503OnClosing: true,
+    // A path that is not valid percent-encoding fails before routing: answer it in the envelope too.
+    frameworkErrors: (error, request, reply) => void handleError(error, request, reply),
   };
   const app = Fastify(serverOptions);
   closeConnectionsWhenDraining(app);

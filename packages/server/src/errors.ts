@@ -1,4 +1,5 @@
 import { DecryptError, ERROR_CATALOGUE, WeChatError, type ErrorCode } from '@wxlogin/core';
+import { isDatabaseUnavailable } from './store/unavailable.js';
 
 /** WeChat's part of an error answer: its errcode and request id (WeChat support asks for the rid). */
 export interface WeChatErrorDetail {
@@ -55,8 +56,9 @@ const isWeChatErrcode = (errcode: number): boolean => errcode >= -1;
 
 /**
  * Maps `@wxlogin/core` errors to {@link AppError}: a {@link WeChatError} keeps its catalogue code, errcode, rid
- * and `Retry-After`; a {@link DecryptError} becomes `DECRYPT_FAILED` or `WECHAT_SESSION_STALE`. An `AppError` is
- * answered as is; anything else is `undefined` (an unexpected error: a 500).
+ * and `Retry-After`; a {@link DecryptError} becomes `DECRYPT_FAILED` or `WECHAT_SESSION_STALE`; a database driver
+ * error saying the database is unreachable or timed out becomes `DEPENDENCY_UNAVAILABLE` (503, `Retry-After: 1`). An
+ * `AppError` is answered as is; anything else is `undefined` (an unexpected error: a 500).
  */
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
@@ -69,5 +71,10 @@ export function toAppError(error: unknown): AppError | undefined {
     });
   }
   if (error instanceof DecryptError) return new AppError(error.code, error.message, { cause: error });
+  if (isDatabaseUnavailable(error)) {
+    // Only what failed, not the driver's error: MySQL's carries the statement with its values (a phone number…).
+    const cause = { code: typeof error.code === 'string' ? error.code : error.message };
+    return new AppError('DEPENDENCY_UNAVAILABLE', undefined, { retryAfterSeconds: 1, cause });
+  }
   return undefined;
 }

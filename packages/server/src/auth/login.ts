@@ -23,6 +23,8 @@ interface StoredFailure {
   code: ErrorCode;
   message: string;
   wechat?: WeChatErrorDetail;
+  /** So a replayed `RATE_LIMITED` keeps its `Retry-After`, as the catalogue promises. */
+  retryAfterSeconds?: number;
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -208,7 +210,12 @@ async function forget(ctx: AuthContext, codeHash: string): Promise<void> {
 }
 
 function serialise(error: AppError): string {
-  const failure: StoredFailure = { code: error.code, message: error.message, ...(error.wechat ? { wechat: error.wechat } : {}) };
+  const failure: StoredFailure = {
+    code: error.code,
+    message: error.message,
+    ...(error.wechat ? { wechat: error.wechat } : {}),
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+  };
   return JSON.stringify(failure);
 }
 
@@ -216,7 +223,10 @@ function parseFailure(text: string | null): AppError {
   try {
     const failure = JSON.parse(text ?? '') as StoredFailure;
     if (failure.code in ERROR_CATALOGUE) {
-      return new AppError(failure.code, failure.message, failure.wechat ? { wechat: failure.wechat } : {});
+      return new AppError(failure.code, failure.message, {
+        ...(failure.wechat ? { wechat: failure.wechat } : {}),
+        ...(typeof failure.retryAfterSeconds === 'number' ? { retryAfterSeconds: failure.retryAfterSeconds } : {}),
+      });
     }
   } catch {
     // fall through: an unreadable memo still means the code is spent

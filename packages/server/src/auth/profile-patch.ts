@@ -14,6 +14,9 @@ export const AVATAR_URL_MAX = 1024;
 // What `<button open-type="chooseAvatar">` hands back before upload: a file on the device, not a URL anyone can load.
 const TEMP_PATH_PATTERN = /^(wxfile:\/\/|https?:\/\/(tmp|usr|store)\/)/i;
 
+// C0 controls and DEL: never part of a name or a URL, and PostgreSQL refuses NUL in text outright (a 500).
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 const UPLOAD_HINT =
   'avatarUrl is a temporary local file from chooseAvatar; upload it first (e.g. wx.uploadFile to your storage) and send the resulting https:// URL';
 
@@ -25,6 +28,7 @@ export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
     else if (typeof patch.nickname !== 'string') throw new AppError('VALIDATION_FAILED', 'nickname must be a string.');
     else {
       const nickname = patch.nickname.trim();
+      if (CONTROL_CHARACTER.test(nickname)) throw new AppError('VALIDATION_FAILED', 'nickname must not contain control characters.');
       if ([...nickname].length > NICKNAME_MAX) {
         throw new AppError('VALIDATION_FAILED', `nickname must be at most ${NICKNAME_MAX} characters.`);
       }
@@ -36,6 +40,7 @@ export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
     else if (typeof patch.avatarUrl !== 'string') throw new AppError('VALIDATION_FAILED', 'avatarUrl must be a string.');
     else {
       const url = patch.avatarUrl.trim();
+      if (CONTROL_CHARACTER.test(url)) throw new AppError('VALIDATION_FAILED', 'avatarUrl must not contain control characters.');
       if (TEMP_PATH_PATTERN.test(url)) throw new AppError('VALIDATION_FAILED', `${UPLOAD_HINT}.`);
       if (url.length > AVATAR_URL_MAX) {
         throw new AppError('VALIDATION_FAILED', `avatarUrl must be at most ${AVATAR_URL_MAX} characters.`);

@@ -4,8 +4,11 @@ export interface AppCredentials {
   readonly secret: string;
 }
 
-/** Appids as WeChat issues them (`wx` + 16 hex) and test ids like `wxdevapp00000001`; no separators. */
-const APPID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * Appids as WeChat issues them (`wx` + 16 hex) and test ids like `wxdevapp00000001`; no separators. At most 32: the
+ * `appid` columns are `varchar(32)`, so a longer one would start fine and then fail every login on PostgreSQL/MySQL.
+ */
+const APPID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * Parses `appid:secret,appid:secret` (or the config file's list) and pushes problems to `problems` naming the entry
@@ -37,7 +40,7 @@ export function parseApps(
   const seen = new Set<string>();
   entries.forEach(({ appid, secret }, i) => {
     if (!APPID_PATTERN.test(appid)) {
-      problems.push(`${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most 64)`);
+      problems.push(`${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most 32)`);
       return;
     }
     if (secret.length === 0) {

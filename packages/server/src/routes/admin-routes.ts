@@ -16,6 +16,7 @@ import {
   AdminUsersQuerySchema,
 } from '../admin/schemas.js';
 import type { AdminApi } from '../admin/types.js';
+import { AppError } from '../errors.js';
 import { errorResponses } from './schemas.js';
 
 const BODY_LIMIT = 4 * 1024;
@@ -113,6 +114,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     { schema: { tags, security, response: { 200: AdminAppPageSchema, ...errorResponses } } },
     async () => admin.apps(),
   );
+
+  // Any other path or method under /admin/api: the token hook above answers first (401), then 404, so without the
+  // token every path looks the same.
+  const unknownAdminPath = async (): Promise<never> => {
+    throw new AppError('NOT_FOUND');
+  };
+  app.all('/admin/api', { schema: { hide: true } }, unknownAdminPath);
+  app.all('/admin/api/*', { schema: { hide: true } }, unknownAdminPath);
 
   app.get(
     '/admin/api/audit',

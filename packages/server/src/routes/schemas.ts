@@ -67,8 +67,22 @@ export const LogoutBodySchema = Type.Object(
 /** Body of `PATCH /v1/me`. Temporary file paths are refused by the handler with a message naming the upload step. */
 export const PatchMeBodySchema = Type.Object(
   {
-    nickname: Type.Optional(Nullable(Type.String({ maxLength: NICKNAME_MAX * 2 }))),
-    avatarUrl: Type.Optional(Nullable(Type.String({ maxLength: AVATAR_URL_MAX }))),
+    nickname: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: NICKNAME_MAX * 2,
+          description: `at most ${NICKNAME_MAX} characters (Unicode code points, as the database counts them) after trimming; no control characters; "" or null clears it`,
+        }),
+      ),
+    ),
+    avatarUrl: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: AVATAR_URL_MAX,
+          description: `an https:// URL of at most ${AVATAR_URL_MAX} characters, already uploaded (not a chooseAvatar temporary path); null clears it`,
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

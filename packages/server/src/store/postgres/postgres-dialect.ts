@@ -56,6 +56,12 @@ export async function openPostgresDialect(url: string, options: ResolvedStoreOpt
   // An idle client losing its connection (server restart, network) is reported here; without a listener the
   // process would crash. The pool drops that client and the next query opens a fresh one.
   pool.on('error', () => undefined);
+  // A checked-out client has no pool listener (pg-pool removes it at checkout), and `pg` emits 'error' on the
+  // client whenever its connection ends, query in flight or not: a database restart while a transaction or a lock
+  // holds a client would crash the process. The query itself still fails, and the pool drops the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
 
   if (schema !== undefined) {
     try {
