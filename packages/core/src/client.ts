@@ -13,7 +13,7 @@ import type {
 } from './client-options.js';
 import { SYNTHETIC_ERRCODES, TOKEN_REJECTED_ERRCODES, type WeChatApi } from './errors/errcode-table.js';
 import { WeChatError } from './errors/wechat-error.js';
-import { CircuitBreaker } from './http/circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from './http/circuit-breaker.js';
 import { ConcurrencyGate } from './http/concurrency-gate.js';
 import { Deadline } from './http/deadline.js';
 import { UpstreamPool } from './http/upstream-pool.js';
@@ -92,6 +92,14 @@ export class WeChatClient {
         options.forceRefreshDailyBudget ?? DEFAULTS.forceRefreshDailyBudget,
       ),
     });
+  }
+
+  /**
+   * The circuit breaker's state: `closed` (calls go through), `open` (calls fail at once after consecutive
+   * failures), `half_open` (one probe may go), or `disabled` (`breaker: false`). For readiness pages and dashboards.
+   */
+  get circuitState(): CircuitState | 'disabled' {
+    return this.#context.breaker?.state ?? 'disabled';
   }
 
   /** The configured appids. */

@@ -20,6 +20,7 @@ export { decryptData, type DecryptDataInput, type DecryptedData, type Watermark 
 export { verifyRawDataSignature, type RawDataSignatureInput } from './crypto/raw-data-signature.js';
 export { sessionKeySignature } from './crypto/session-key-signature.js';
 export { WeChatClient } from './client.js';
+export type { CircuitState } from './http/circuit-breaker.js';
 export type {
   GetAccessTokenOptions,
   GetPhoneNumberOptions,

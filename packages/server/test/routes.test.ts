@@ -114,7 +114,7 @@ describe('routes [sqlite]', () => {
       status: 'ok',
       database: 'ok',
       redis: 'not_configured',
-      wechat: { baseUrl: t.config.wechatBaseUrl, warning: expect.stringMatching(/not WeChat's API/) },
+      wechat: { baseUrl: t.config.wechatBaseUrl, warning: expect.stringMatching(/not WeChat's API/), circuit: 'closed' },
     });
     t.simulator.setFaults({ errcode: -1 }); // WeChat down: still ready
     expect((await t.get('/readyz')).statusCode).toBe(200);

@@ -7,6 +7,8 @@ const CODE2SESSION = '/sns/jscode2session';
 describe('WeChat circuit breaker through the service [sqlite]', () => {
   it('after 20 dropped logins answers 503 WECHAT_UNAVAILABLE at once with Retry-After, then recovers after 5 s', async () => {
     const t = await createTestApp();
+    const circuit = async () => (await t.get('/readyz')).json<{ wechat: { circuit?: string } }>().wechat.circuit;
+    expect(await circuit()).toBe('closed');
     t.simulator.setFaults({ dropRate: 1 });
     for (let i = 0; i < 20; i += 1) {
       const dropped = await t.login();
@@ -14,6 +16,10 @@ describe('WeChat circuit breaker through the service [sqlite]', () => {
     }
     const reached = t.simulator.stats()[CODE2SESSION] ?? 0;
     expect(reached).toBe(20);
+    // /readyz shows it, and stays 200: a WeChat outage must not drain every instance from the load balancer.
+    const ready = await t.get('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(await circuit()).toBe('open');
     t.simulator.clearFaults();
 
     t.clock.advance(1_000);
@@ -29,6 +35,7 @@ describe('WeChat circuit breaker through the service [sqlite]', () => {
     t.clock.advance(4_000);
     const recovered = await t.post('/v1/auth/login', { code, appid: t.appid });
     expect(recovered.statusCode).toBe(200);
+    expect(await circuit()).toBe('closed');
     expect(t.simulator.stats()[CODE2SESSION]).toBe(reached + 1);
     expect((await t.login()).status).toBe(200);
   });

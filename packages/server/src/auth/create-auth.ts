@@ -169,7 +169,11 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
           ok: database === 'ok',
           database,
           redis: shared.redisStatus(),
-          wechat: { baseUrl: config.wechatBaseUrl, ...(baseUrlWarning === undefined ? {} : { warning: baseUrlWarning }) },
+          wechat: {
+            baseUrl: config.wechatBaseUrl,
+            ...(baseUrlWarning === undefined ? {} : { warning: baseUrlWarning }),
+            ...(wechat.circuitState === undefined ? {} : { circuit: wechat.circuitState }),
+          },
         };
       },
       async close() {

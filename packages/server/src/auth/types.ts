@@ -47,6 +47,8 @@ export interface Readiness {
     baseUrl: string;
     /** Set when the base URL is not one of WeChat's API hosts (the simulator, a proxy). */
     warning?: string;
+    /** The circuit breaker: `open` means WeChat stopped answering and calls fail fast for a few seconds. */
+    circuit?: 'closed' | 'open' | 'half_open' | 'disabled';
   };
 }
 
@@ -60,6 +62,8 @@ export interface WeChatLoginClient {
     options?: { openid?: string },
   ): Promise<{ phoneNumber: string; purePhoneNumber: string; countryCode: string }>;
   close?(): Promise<void>;
+  /** The WeChat circuit breaker's state, shown in `/readyz` (core's `WeChatClient` has it). */
+  readonly circuitState?: 'closed' | 'open' | 'half_open' | 'disabled';
 }
 
 /**

@@ -123,7 +123,11 @@ export const ReadinessSchema = Type.Object({
   status: Type.Enum(['ok', 'unavailable']),
   database: Type.Enum(['ok', 'unreachable']),
   redis: Type.String(),
-  wechat: Type.Object({ baseUrl: Type.String(), warning: Type.Optional(Type.String()) }),
+  wechat: Type.Object({
+    baseUrl: Type.String(),
+    warning: Type.Optional(Type.String()),
+    circuit: Type.Optional(Type.Enum(['closed', 'open', 'half_open', 'disabled'])),
+  }),
   error: Type.Optional(ErrorEnvelopeSchema.properties.error),
 });
 
