@@ -8,6 +8,7 @@ import {
 } from '@wxlogin/core';
 import { createSimulator, type Simulator } from '@wxlogin/simulator';
 import { CircuitBreaker, type CircuitAdmission, type CircuitPermit } from '../src/http/circuit-breaker.js';
+import { failure } from './helpers/wechat-failure.js';
 
 const DEV_APPID = 'wxdevapp00000001';
 const DEV_SECRET = 'wxlogin-dev-secret';
@@ -110,14 +111,6 @@ describe('WeChatClient breaker against the simulator', () => {
     return made;
   }
 
-  async function failure(promise: Promise<unknown>): Promise<WeChatError> {
-    const error = await promise.then(
-      () => new Error('expected a WeChatError'),
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(WeChatError);
-    return error as WeChatError;
-  }
 
   beforeAll(async () => {
     sim = createSimulator({ clock, random: () => 0 });

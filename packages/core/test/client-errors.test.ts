@@ -10,6 +10,7 @@ import {
   type WeChatClientOptions,
 } from '@wxlogin/core';
 import { answer, startScriptedWeChat, type ScriptedWeChat } from './helpers/scripted-wechat.js';
+import { failure } from './helpers/wechat-failure.js';
 
 const APPID = 'wxdevapp00000001';
 const SECRET = 'scripted-app-secret-0001';
@@ -25,15 +26,6 @@ function client(options: Partial<WeChatClientOptions> = {}): WeChatClient {
   return made;
 }
 
-async function failure(promise: Promise<unknown>): Promise<WeChatError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(WeChatError);
-    return error as WeChatError;
-  }
-  throw new Error('expected a WeChatError');
-}
 
 function expectNoSecrets(error: WeChatError, secrets: string[]): void {
   const shown = [error.message, error.stack ?? '', JSON.stringify(error), inspect(error), String(error), error.errmsg];

@@ -4,13 +4,13 @@ import {
   DecryptError,
   SYNTHETIC_ERRCODES,
   WeChatClient,
-  WeChatError,
   decryptData,
   sessionKeySignature,
   type WeChatCallEvent,
   type WeChatClientOptions,
 } from '@wxlogin/core';
 import { createSimulator, signWithSessionKey, type Simulator } from '@wxlogin/simulator';
+import { failure } from './helpers/wechat-failure.js';
 
 const DEV_APPID = 'wxdevapp00000001';
 const DEV_SECRET = 'wxlogin-dev-secret';
@@ -39,14 +39,6 @@ function client(options: Partial<WeChatClientOptions> = {}): WeChatClient {
   return made;
 }
 
-async function failure(promise: Promise<unknown>): Promise<WeChatError> {
-  const error = await promise.then(
-    () => new Error('expected a WeChatError'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WeChatError);
-  return error as WeChatError;
-}
 
 beforeAll(async () => {
   sim = createSimulator({ apps: [{ appid: OTHER_APPID, secret: OTHER_SECRET }], clock, random: () => 0 });

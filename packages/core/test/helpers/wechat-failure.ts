@@ -1,0 +1,12 @@
+import { expect } from 'vitest';
+import { WeChatError } from '../../src/index.js';
+
+/** Awaits a call that must fail, asserts it failed with a {@link WeChatError}, and answers that error. */
+export async function failure(promise: Promise<unknown>): Promise<WeChatError> {
+  const error = await promise.then(
+    () => new Error('expected a WeChatError'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WeChatError);
+  return error as WeChatError;
+}
