@@ -289,6 +289,17 @@ describe('phone bind limit [sqlite]', () => {
     expect((await bindByCode(t, a, { phoneNumber: '13500135006' })).statusCode).toBe(200);
   });
 
+  it('binds racing at the limit cannot both pass (checked again under the user lock)', async () => {
+    const t = await createTestApp({ env: { WXLOGIN_PHONE_BIND_PER_HOUR: '2', WXLOGIN_ACCESS_TTL: LONG_ACCESS_TTL } });
+    const s = await session(t);
+    expect((await bindByCode(t, s, { phoneNumber: '13500135010' })).statusCode).toBe(200);
+    const racing = await Promise.all(
+      ['13500135011', '13500135012', '13500135013'].map((phoneNumber) => bindByCode(t, s, { phoneNumber })),
+    );
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([200, 429, 429]);
+    expect(await auditOf(t, s.userId, 'phone.bound')).toHaveLength(2);
+  });
+
   it('0 means unlimited', async () => {
     const t = await createTestApp({ env: { WXLOGIN_PHONE_BIND_PER_HOUR: '0' } });
     const s = await session(t);

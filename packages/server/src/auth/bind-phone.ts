@@ -62,7 +62,13 @@ export async function bindPhone(ctx: AuthContext, claims: AccessTokenClaims, inp
   await assertUnderBindLimit(ctx, user);
   const phone = form.via === 'code' ? await phoneByCode(ctx, user, form.code) : await phoneByEncryptedData(ctx, user, form);
   if (user.phoneE164 === phone) return toUser(user);
-  return toUser(await bind(ctx, user, phone, form.via));
+  // Checked again under the user's cluster-wide lock: two binds racing at the limit cannot both pass. The first
+  // check, before WeChat, keeps an over-limit request from spending its code.
+  const bound = await ctx.store.withLock(`phone-bind:${user.id}`, async () => {
+    await assertUnderBindLimit(ctx, user);
+    return bind(ctx, user, phone, form.via);
+  });
+  return toUser(bound);
 }
 
 /** `WXLOGIN_PHONE_BIND_PER_HOUR`, counted from the database's audit events, so it holds across instances. */
