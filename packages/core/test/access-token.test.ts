@@ -1,15 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MemoryTokenCache,
   SYNTHETIC_ERRCODES,
-  WeChatClient,
   WeChatError,
   type TokenCache,
   type WeChatCallEvent,
-  type WeChatClientOptions,
 } from '@wxlogin/core';
-import { answer, startScriptedWeChat, type ScriptedWeChat, type SeenRequest } from './helpers/scripted-wechat.js';
+import { answer, useScriptedWeChat, type SeenRequest } from './helpers/scripted-wechat.js';
 
 const APPID = 'wxdevapp00000001';
 const SECRET = 'scripted-app-secret-0002';
@@ -18,8 +16,7 @@ const TOKEN_PATH = '/cgi-bin/stable_token';
 // 2024-03-01 12:00 Beijing time
 const START = Date.UTC(2024, 2, 1, 4, 0, 0);
 
-let upstream: ScriptedWeChat;
-const clients: WeChatClient[] = [];
+const { upstream, client } = useScriptedWeChat({ appid: APPID, secret: SECRET });
 
 /** A token endpoint: normal mode hands out `normal()`, forced mode mints the next token. */
 interface FakeWeChat {
@@ -58,20 +55,6 @@ function makeClock(start = START) {
   return { now: () => now, advance: (ms: number) => (now += ms), set: (ms: number) => (now = ms) };
 }
 
-function client(options: Partial<WeChatClientOptions> = {}): WeChatClient {
-  const made = new WeChatClient({ apps: [{ appid: APPID, secret: SECRET }], baseUrl: upstream.url, ...options });
-  clients.push(made);
-  return made;
-}
-
-beforeAll(async () => {
-  upstream = await startScriptedWeChat((_req, res) => answer(res, {}));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  upstream.requests.length = 0;
-});
-afterAll(async () => upstream.close());
 
 describe('caching and single-flight', () => {
   it('50 concurrent getAccessToken calls make exactly one upstream fetch', async () => {

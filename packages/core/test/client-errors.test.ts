@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ERRCODE_TABLE,
   SYNTHETIC_ERRCODES,
@@ -7,9 +7,8 @@ import {
   WeChatError,
   sessionKeySignature,
   type WeChatCallEvent,
-  type WeChatClientOptions,
 } from '@wxlogin/core';
-import { answer, startScriptedWeChat, type ScriptedWeChat } from './helpers/scripted-wechat.js';
+import { answer, startScriptedWeChat, useScriptedWeChat } from './helpers/scripted-wechat.js';
 import { failure } from './helpers/wechat-failure.js';
 
 const APPID = 'wxdevapp00000001';
@@ -17,14 +16,7 @@ const SECRET = 'scripted-app-secret-0001';
 const SESSION_KEY = 'tiihtNczf5v6AKRyjwEUhQ==';
 const TOKEN = 'ACCESS-TOKEN-aaaaaaaaaaaaaaaa';
 
-let upstream: ScriptedWeChat;
-const clients: WeChatClient[] = [];
-
-function client(options: Partial<WeChatClientOptions> = {}): WeChatClient {
-  const made = new WeChatClient({ apps: [{ appid: APPID, secret: SECRET }], baseUrl: upstream.url, ...options });
-  clients.push(made);
-  return made;
-}
+const { upstream, client } = useScriptedWeChat({ appid: APPID, secret: SECRET });
 
 
 function expectNoSecrets(error: WeChatError, secrets: string[]): void {
@@ -32,14 +24,6 @@ function expectNoSecrets(error: WeChatError, secrets: string[]): void {
   for (const text of shown) for (const secret of secrets) expect(text).not.toContain(secret);
 }
 
-beforeAll(async () => {
-  upstream = await startScriptedWeChat((_req, res) => answer(res, {}));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-  upstream.requests.length = 0;
-});
-afterAll(async () => upstream.close());
 
 describe('code2Session against a scripted upstream', () => {
   it('sends appid, secret, js_code, grant_type and maps the answer; success may lack errcode', async () => {

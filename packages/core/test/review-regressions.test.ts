@@ -1,29 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SYNTHETIC_ERRCODES, WeChatClient, WeChatError } from '@wxlogin/core';
-import { answer, startScriptedWeChat, type ScriptedWeChat } from './helpers/scripted-wechat.js';
+import { describe, expect, it } from 'vitest';
+import { SYNTHETIC_ERRCODES, WeChatError } from '@wxlogin/core';
+import { answer, useScriptedWeChat } from './helpers/scripted-wechat.js';
 
 // Regressions found by reviewing core against wechat-api.md and DESIGN.md "Access token (WeChat's)".
 
 const APPID = 'wxdevapp00000001';
 const SESSION_KEY = 'tiihtNczf5v6AKRyjwEUhQ==';
 
-let upstream: ScriptedWeChat;
-const clients: WeChatClient[] = [];
-
-function client(): WeChatClient {
-  const made = new WeChatClient({ apps: [{ appid: APPID, secret: 'review-app-secret' }], baseUrl: upstream.url });
-  clients.push(made);
-  return made;
-}
-
-beforeAll(async () => {
-  upstream = await startScriptedWeChat((_req, res) => answer(res, {}));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  upstream.requests.length = 0;
-});
-afterAll(async () => upstream.close());
+const { upstream, client } = useScriptedWeChat({ appid: APPID, secret: 'review-app-secret' });
 
 describe('checkSession success detection', () => {
   it('a body without errcode is not "valid": checksession answers nothing but errcode', async () => {

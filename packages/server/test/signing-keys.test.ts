@@ -24,6 +24,18 @@ function instance(store: Store, clock: TestClock, alg: SigningAlg = 'ES256', mas
   return { keys, tokens, masterKey };
 }
 
+/** Two instances on one database and master key (a cluster), both started. */
+async function twoInstances() {
+  const store = await memoryStore();
+  const clock = createTestClock();
+  const masterKey = randomBytes(32);
+  const a = instance(store, clock, 'ES256', masterKey);
+  const b = instance(store, clock, 'ES256', masterKey);
+  await a.keys.init();
+  await b.keys.init();
+  return { store, clock, a, b };
+}
+
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(check()).toBe(true);
@@ -83,13 +95,7 @@ describe('signing keys [sqlite]', () => {
   });
 
   it('another instance learns a new kid at once on an unknown kid, at most every 10 s', async () => {
-    const store = await memoryStore();
-    const clock = createTestClock();
-    const masterKey = randomBytes(32);
-    const a = instance(store, clock, 'ES256', masterKey);
-    const b = instance(store, clock, 'ES256', masterKey);
-    await a.keys.init();
-    await b.keys.init();
+    const { clock, a, b } = await twoInstances();
     await b.keys.rotate();
     const first = await b.tokens.sign({ sub: SUB, appid: APPID, sid: SID });
     await expect(a.tokens.verify(first.token)).resolves.toMatchObject({ sub: SUB }); // re-read on the unknown kid
@@ -103,13 +109,7 @@ describe('signing keys [sqlite]', () => {
   });
 
   it('re-reads keys in the background every 60 s (a rotation elsewhere starts signing here)', async () => {
-    const store = await memoryStore();
-    const clock = createTestClock();
-    const masterKey = randomBytes(32);
-    const a = instance(store, clock, 'ES256', masterKey);
-    const b = instance(store, clock, 'ES256', masterKey);
-    await a.keys.init();
-    await b.keys.init();
+    const { clock, a, b } = await twoInstances();
     const before = (await a.keys.signingKey()).kid;
     const rotated = await b.keys.rotate();
     expect((await a.keys.signingKey()).kid).toBe(before);

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { WeChatClient, type WeChatAppCredentials, type WeChatClientOptions } from '@wxlogin/core';
 
 /** A request as the scripted upstream received it. */
 export interface SeenRequest {
@@ -80,6 +82,49 @@ export async function startScriptedWeChat(initial: Script): Promise<ScriptedWeCh
       for (const socket of sockets) socket.destroy();
       server.close();
       await once(server, 'close');
+    },
+  };
+}
+
+/**
+ * A scripted upstream for a whole test file: started in `beforeAll` (answering `{}` until a test scripts it), its
+ * request log cleared and every client made by `client()` closed after each test, stopped in `afterAll`.
+ */
+export function useScriptedWeChat(app: WeChatAppCredentials): {
+  upstream: ScriptedWeChat;
+  client(options?: Partial<WeChatClientOptions>): WeChatClient;
+} {
+  let started: ScriptedWeChat | undefined;
+  const clients: WeChatClient[] = [];
+  const get = (): ScriptedWeChat => {
+    if (!started) throw new Error('useScriptedWeChat: read before its beforeAll ran');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startScriptedWeChat((_req, res) => answer(res, {}));
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+    get().requests.length = 0;
+  });
+  afterAll(async () => started?.close());
+  const upstream: ScriptedWeChat = {
+    get url() {
+      return get().url;
+    },
+    get requests() {
+      return get().requests;
+    },
+    count: (path) => get().count(path),
+    script: (handler) => get().script(handler),
+    close: () => get().close(),
+  };
+  return {
+    upstream,
+    client(options = {}) {
+      const made = new WeChatClient({ apps: [app], baseUrl: get().url, ...options });
+      clients.push(made);
+      return made;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { WeChatError } from '../../src/index.js';
+import { WeChatError } from '@wxlogin/core';
 
 /** Awaits a call that must fail, asserts it failed with a {@link WeChatError}, and answers that error. */
 export async function failure(promise: Promise<unknown>): Promise<WeChatError> {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import { noteCommandOutcome } from './hung-connection-guard.js';
 import { closeRedisClient, describeError, duplicateRedisClient } from './redis-client.js';
 
 /**
@@ -78,5 +79,21 @@ export class ChannelSubscriber {
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
     await closeRedisClient(this.#connection);
+  }
+}
+
+/**
+ * Publishes a hint on `channel`: resolves false (never rejects) when Redis did not take it, since every user of a
+ * channel falls back on the database. `what` names the message in the debug line of a failure.
+ */
+export async function publishHint(client: Redis, channel: string, message: string, logger: Logger, what: string): Promise<boolean> {
+  try {
+    await client.publish(channel, message);
+    noteCommandOutcome(client);
+    return true;
+  } catch (error) {
+    noteCommandOutcome(client, error);
+    logger.debug({ channel, reason: describeError(error) }, `${what} publish failed`);
+    return false;
   }
 }

@@ -1,9 +1,7 @@
 import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logger.js';
-import { ChannelSubscriber } from './channel-subscriber.js';
-import { noteCommandOutcome } from './hung-connection-guard.js';
-import { describeError } from './redis-client.js';
+import { ChannelSubscriber, publishHint } from './channel-subscriber.js';
 
 /** Options of {@link LoginWait}. */
 export interface LoginWaitOptions {
@@ -54,15 +52,7 @@ export class LoginWait {
 
   /** Wakes every instance waiting on `codeHash`. Resolves false (never rejects) when Redis did not take it. */
   async notify(codeHash: string): Promise<boolean> {
-    try {
-      await this.#client.publish(this.#subscriber.channel, codeHash);
-      noteCommandOutcome(this.#client);
-      return true;
-    } catch (error) {
-      noteCommandOutcome(this.#client, error);
-      this.#logger.debug({ reason: describeError(error) }, 'login-done publish failed');
-      return false;
-    }
+    return publishHint(this.#client, this.#subscriber.channel, codeHash, this.#logger, 'login-done');
   }
 
   /**

@@ -1,8 +1,7 @@
 import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import { silentLogger, type Logger } from '../../logger.js';
-import { ChannelSubscriber } from './channel-subscriber.js';
-import { noteCommandOutcome } from './hung-connection-guard.js';
+import { ChannelSubscriber, publishHint } from './channel-subscriber.js';
 import { describeError } from './redis-client.js';
 
 /** "Forget what you cached about this": a session (`sid`, a refresh family id) ended, or a user was disabled. */
@@ -60,15 +59,7 @@ export class RevocationBus {
   async publish(event: RevocationEvent): Promise<boolean> {
     const valid = parseEvent(event);
     if (valid === undefined) throw new TypeError("a revocation event is { type: 'sid' | 'user', id: string }");
-    try {
-      await this.#client.publish(this.#channel, JSON.stringify(valid));
-      noteCommandOutcome(this.#client);
-      return true;
-    } catch (error) {
-      noteCommandOutcome(this.#client, error);
-      this.#logger.debug({ channel: this.#channel, reason: describeError(error) }, 'revocation publish failed');
-      return false;
-    }
+    return publishHint(this.#client, this.#channel, JSON.stringify(valid), this.#logger, 'revocation');
   }
 
   /**
