@@ -130,6 +130,7 @@ describe('GET /openapi.json [sqlite]', () => {
       'POST /v1/auth/logout',
       'GET /v1/me',
       'PATCH /v1/me',
+      'POST /v1/me/profile',
       'GET /.well-known/jwks.json',
       'GET /healthz',
       'GET /readyz',
@@ -228,6 +229,14 @@ describe('GET /openapi.json [sqlite]', () => {
     });
     expect(patched.statusCode).toBe(200);
     expectConforms(doc, '/v1/me', 'patch', '200', patched.json());
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/profile',
+      headers: { authorization: `Bearer ${login.body.accessToken}` },
+      payload: { nickname: 'Ada' },
+    });
+    expect(posted.statusCode).toBe(200);
+    expectConforms(doc, '/v1/me/profile', 'post', '200', posted.json());
 
     const refreshed = await t.post('/v1/auth/refresh', { refreshToken: login.body.refreshToken });
     expect(refreshed.statusCode).toBe(200);

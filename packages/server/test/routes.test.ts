@@ -18,46 +18,49 @@ describe('routes [sqlite]', () => {
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
-  it('PATCH /v1/me sets and clears nickname and avatarUrl; unknown fields are stripped, not applied', async () => {
-    const t = await createTestApp();
-    const { body } = await t.login();
-    const patch = (payload: unknown) =>
-      t.app.inject({ method: 'PATCH', url: '/v1/me', payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
-    const nickname = '小程序用户😀'.padEnd(64, '字');
-    const updated = await patch({ nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'disabled', id: 'x', phone: '+8613800000000' });
-    expect(updated.statusCode).toBe(200);
-    expect(updated.json<User>()).toMatchObject({ id: body.user.id, nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'active', phone: null });
-    const cleared = await patch({ nickname: null, avatarUrl: null });
-    expect(cleared.json<User>()).toMatchObject({ nickname: null, avatarUrl: null });
-    expect((await t.get('/v1/me', body.accessToken)).json<User>().nickname).toBeNull();
-  });
+  // wx.request has no PATCH: the mini program SDK updates the profile with POST /v1/me/profile, the same operation.
+  for (const [method, url] of [['PATCH', '/v1/me'], ['POST', '/v1/me/profile']] as const) {
+    it(`${method} ${url} sets and clears nickname and avatarUrl; unknown fields are stripped, not applied`, async () => {
+      const t = await createTestApp();
+      const { body } = await t.login();
+      const patch = (payload: unknown) =>
+        t.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
+      const nickname = '小程序用户😀'.padEnd(64, '字');
+      const updated = await patch({ nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'disabled', id: 'x', phone: '+8613800000000' });
+      expect(updated.statusCode).toBe(200);
+      expect(updated.json<User>()).toMatchObject({ id: body.user.id, nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'active', phone: null });
+      const cleared = await patch({ nickname: null, avatarUrl: null });
+      expect(cleared.json<User>()).toMatchObject({ nickname: null, avatarUrl: null });
+      expect((await t.get('/v1/me', body.accessToken)).json<User>().nickname).toBeNull();
+    });
 
-  it('PATCH /v1/me refuses long nicknames, non-https and temporary avatar paths, naming the upload step', async () => {
-    const t = await createTestApp();
-    const { body } = await t.login();
-    const patch = (payload: unknown) =>
-      t.app.inject({ method: 'PATCH', url: '/v1/me', payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
-    for (const payload of [
-      { nickname: 'x'.repeat(65) },
-      { nickname: '字'.repeat(65) },
-      { avatarUrl: 'http://cdn.example.com/a.png' },
-      { avatarUrl: `https://cdn.example.com/${'a'.repeat(1024)}` },
-      { avatarUrl: 'javascript:alert(1)' },
-      { nickname: 42 },
-    ]) {
-      const response = await patch(payload);
-      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
-      expect(errorOf(response).code).toBe('VALIDATION_FAILED');
-    }
-    for (const temp of ['wxfile://tmp_abc.jpg', 'http://tmp/abc.jpg', 'http://usr/abc.png']) {
-      const response = await patch({ avatarUrl: temp });
-      expect(response.statusCode).toBe(400);
-      expect(errorOf(response)).toEqual({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/upload/) });
-    }
-    expect((await patch({ nickname: 'ok' })).statusCode).toBe(200);
-    const noBearer = await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: { nickname: 'x' } });
-    expect(noBearer.statusCode).toBe(401);
-  });
+    it(`${method} ${url} refuses long nicknames, non-https and temporary avatar paths, naming the upload step`, async () => {
+      const t = await createTestApp();
+      const { body } = await t.login();
+      const patch = (payload: unknown) =>
+        t.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
+      for (const payload of [
+        { nickname: 'x'.repeat(65) },
+        { nickname: '字'.repeat(65) },
+        { avatarUrl: 'http://cdn.example.com/a.png' },
+        { avatarUrl: `https://cdn.example.com/${'a'.repeat(1024)}` },
+        { avatarUrl: 'javascript:alert(1)' },
+        { nickname: 42 },
+      ]) {
+        const response = await patch(payload);
+        expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(errorOf(response).code).toBe('VALIDATION_FAILED');
+      }
+      for (const temp of ['wxfile://tmp_abc.jpg', 'http://tmp/abc.jpg', 'http://usr/abc.png']) {
+        const response = await patch({ avatarUrl: temp });
+        expect(response.statusCode).toBe(400);
+        expect(errorOf(response)).toEqual({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/upload/) });
+      }
+      expect((await patch({ nickname: 'ok' })).statusCode).toBe(200);
+      const noBearer = await t.app.inject({ method, url, payload: { nickname: 'x' } });
+      expect(noBearer.statusCode).toBe(401);
+    });
+  }
 
   it('unknown body fields are stripped at login (an older server accepts a newer SDK)', async () => {
     const t = await createTestApp();

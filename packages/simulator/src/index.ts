@@ -32,15 +32,38 @@ export {
 } from './cli.js';
 export {
   createFakeWx,
-  PHONE_QUOTA_ERRNO,
   WX_LOGIN_PER_SECOND,
   type FakeWx,
   type FakeWxControl,
   type FakeWxOptions,
-  type PhoneNumberDetail,
   type WxCheckSessionSuccess,
   type WxLoginSuccess,
+  type WxPrivacyOk,
 } from './fake-wx/create-fake-wx.js';
+export { BACKGROUND_INTERRUPT_MS } from './fake-wx/background.js';
+export {
+  PHONE_QUOTA_ERRNO,
+  type ChooseAvatarDetail,
+  type PhoneButtonTap,
+  type PhoneNumberDetail,
+} from './fake-wx/buttons.js';
 export type { WxCallbacks, WxError } from './fake-wx/callbacks.js';
-export type { RequestCounters, WxRequestOptions, WxRequestSuccess, WxRequestTask } from './fake-wx/fake-request.js';
+export {
+  WX_REQUEST_METHODS,
+  type WxRequestMethod,
+  type WxRequestOptions,
+  type WxRequestSuccess,
+  type WxRequestTask,
+} from './fake-wx/fake-request.js';
+export type { WxUploadFileOptions, WxUploadFileSuccess, WxUploadTask } from './fake-wx/fake-upload.js';
+export type { RequestCounters } from './fake-wx/network-task.js';
+export {
+  PRIVACY_NOT_AUTHORIZED_ERRNO,
+  PRIVACY_REFUSAL_COOLDOWN_MS,
+  type NeedPrivacyAuthorizationInfo,
+  type NeedPrivacyAuthorizationListener,
+  type PrivacyResolveOptions,
+  type WxPrivacySetting,
+} from './fake-wx/privacy.js';
+export { MAX_RANDOM_VALUES_LENGTH, type WxRandomValuesSuccess } from './fake-wx/random-values.js';
 export type { StorageInfo } from './fake-wx/fake-storage.js';

@@ -11,32 +11,73 @@ export interface WxError {
   errno?: number;
 }
 
+const always = (): boolean => true;
+
 /**
  * Settles a `wx`-style call: calls the callbacks when any is given (and returns undefined, as `wx` does), otherwise
  * returns a promise (the promisified form of newer base libraries). Callbacks run asynchronously, like `wx`'s.
+ *
+ * `alive` is asked just before settling: a mini program that was killed meanwhile has no JS left to call back, so
+ * neither the callbacks run nor the promise settles.
  */
 export function settle<Success>(
   options: WxCallbacks<Success>,
   work: () => Promise<Success>,
   toError: (error: unknown) => WxError,
+  alive: () => boolean = always,
 ): Promise<Success> | undefined {
-  const outcome = work().then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: toError(error) }),
-  );
-  const usesCallbacks = options.success !== undefined || options.fail !== undefined || options.complete !== undefined;
-  if (!usesCallbacks) {
+  const outcome = run(work, toError);
+  if (!usesCallbacks(options)) {
     return outcome.then((result) => {
+      if (!alive()) return new Promise<Success>(() => undefined);
       if (result.ok) return result.value;
       throw Object.assign(new Error(result.error.errMsg), result.error);
     });
   }
+  callBack(options, outcome, alive);
+  return undefined;
+}
+
+/**
+ * Settles a call of an API that has no promise form (WeChat's docs: "以 Promise 风格 调用：不支持", e.g. the privacy
+ * APIs): only the callbacks are called, and a call without any does its work and reports nothing.
+ */
+export function settleByCallbacks<Success>(
+  options: WxCallbacks<Success>,
+  work: () => Promise<Success>,
+  toError: (error: unknown) => WxError,
+  alive: () => boolean = always,
+): void {
+  callBack(options, run(work, toError), alive);
+}
+
+type Outcome<Success> = { ok: true; value: Success } | { ok: false; error: WxError };
+
+function run<Success>(work: () => Promise<Success>, toError: (error: unknown) => WxError): Promise<Outcome<Success>> {
+  // A synchronous throw inside work must end up in fail, as it would on a device, not escape to the caller.
+  return Promise.resolve()
+    .then(work)
+    .then(
+      (value): Outcome<Success> => ({ ok: true, value }),
+      (error: unknown): Outcome<Success> => ({ ok: false, error: toError(error) }),
+    );
+}
+
+function usesCallbacks<Success>(options: WxCallbacks<Success>): boolean {
+  return options.success !== undefined || options.fail !== undefined || options.complete !== undefined;
+}
+
+function callBack<Success>(
+  options: WxCallbacks<Success>,
+  outcome: Promise<Outcome<Success>>,
+  alive: () => boolean,
+): void {
   void outcome.then((result) => {
+    if (!alive()) return;
     if (result.ok) options.success?.(result.value);
     else options.fail?.(result.error);
     options.complete?.(result.ok ? result.value : result.error);
   });
-  return undefined;
 }
 
 /** A failure with a ready `errMsg`. */
@@ -59,4 +100,11 @@ export function toWxError(api: string): (error: unknown) => WxError {
     }
     return { errMsg: `${api}:fail ${error instanceof Error ? error.message : String(error)}` };
   };
+}
+
+/** A value's type as WeChat's parameter errors name it ("should be String instead of Undefined"). */
+export function typeName(value: unknown): string {
+  if (value === null) return 'Null';
+  const type = typeof value;
+  return type.charAt(0).toUpperCase() + type.slice(1);
 }

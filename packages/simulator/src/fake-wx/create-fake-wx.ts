@@ -1,8 +1,27 @@
 import type { Simulator } from '../simulator.js';
-import { settle, toWxError, WxFailure, type WxCallbacks } from './callbacks.js';
-import { FakeRequester, type RequestCounters, type WxRequestOptions, type WxRequestTask } from './fake-request.js';
+import { AppLifecycle, BACKGROUND_INTERRUPT_MS } from './background.js';
+import {
+  tapAvatarButton,
+  tapPhoneButton,
+  type ButtonContext,
+  type ChooseAvatarDetail,
+  type PhoneButtonTap,
+  type PhoneNumberDetail,
+} from './buttons.js';
+import { settle, settleByCallbacks, toWxError, WxFailure, type WxCallbacks } from './callbacks.js';
+import { FakeRequester, type WxRequestOptions, type WxRequestTask } from './fake-request.js';
 import { FakeStorage, type StorageInfo } from './fake-storage.js';
+import { FakeUploader, type WxUploadFileOptions, type WxUploadTask } from './fake-upload.js';
+import type { NetworkContext, RequestCounters } from './network-task.js';
+import {
+  PrivacyGate,
+  type NeedPrivacyAuthorizationListener,
+  type PrivacyRecord,
+  type WxPrivacySetting,
+} from './privacy.js';
+import { randomValues, type WxRandomValuesSuccess } from './random-values.js';
 import { httpPort, inProcessPort, type SimulatorPort } from './simulator-port.js';
+import { TempFiles } from './temp-files.js';
 
 /** Options of {@link createFakeWx}: one device, one user of one mini program. */
 export interface FakeWxOptions {
@@ -12,22 +31,38 @@ export interface FakeWxOptions {
   simulatorUrl?: string;
   /** The mini program this device runs. */
   appid: string;
-  /** The device's user; absent → the first `wx.login()` creates a new user and the fake keeps its openid. */
+  /** The device's user; absent → the first `wx.login()` (or button tap) creates a new user and the fake keeps it. */
   openid?: string;
   /** Given to the simulator at every login (the user's unionid). */
   unionid?: string;
   /** Whether each `wx.login()` rotates the session_key (default true, as WeChat may). */
   rotateSessionKey?: boolean;
-  /** Epoch ms, for the `wx.login` rate limit. Default `Date.now`. */
+  /** Epoch ms, for the `wx.login` rate limit and the 10 s after a privacy refusal. Default `Date.now`. */
   clock?: () => number;
-  /** The number the phone button hands out (default: the simulator's per-user default). */
+  /** The number the phone button hands out, both ways (default: the simulator's per-user default). */
   phoneNumber?: string;
   /** Its area code (default "86"). */
   countryCode?: string;
-  /** Phone-button taps that succeed before the quota error 1400001; default unlimited. */
+  /**
+   * Phone-button taps that succeed before the quota error 1400001, counted apart for quick (`getPhoneNumber`) and
+   * real-time (`getRealtimePhoneNumber`) verification; default unlimited.
+   */
   phoneQuota?: number;
   /** `wx.request` calls in flight at once; default 10, as WeChat. */
   maxConcurrentRequests?: number;
+  /** `wx.uploadFile` calls in flight at once; default 10, as WeChat (its own limit, apart from `wx.request`). */
+  maxConcurrentUploads?: number;
+  /** How long a network call may run in the background before `fail interrupted`; default 5000, as WeChat. */
+  backgroundInterruptMs?: number;
+  /**
+   * Whether the user already agreed to the privacy contract (default true, so tests not about privacy never meet
+   * it). False: the first privacy API (phone or avatar button, `wx.requirePrivacyAuthorize`) asks first.
+   */
+  privacyAuthorized?: boolean;
+  /** What the user picks in WeChat's own privacy popup, shown when no `onNeedPrivacyAuthorization` listener is set. */
+  privacyPopupChoice?: 'agree' | 'disagree';
+  /** What `wx.getPrivacySetting` names the contract; default `《小程序用户隐私保护指引》`. */
+  privacyContractName?: string;
 }
 
 /** What `wx.login` succeeds with. */
@@ -41,52 +76,114 @@ export interface WxCheckSessionSuccess {
   errMsg: 'checkSession:ok';
 }
 
-/** What the getPhoneNumber button's event carries in `detail`. */
-export interface PhoneNumberDetail {
-  errMsg: string;
-  code?: string;
-  errno?: number;
+/** What `wx.requirePrivacyAuthorize` and `wx.openPrivacyContract` succeed with. */
+export interface WxPrivacyOk<Api extends 'requirePrivacyAuthorize' | 'openPrivacyContract'> {
+  errMsg: `${Api}:ok`;
 }
 
 /** Test-side handles of a fake `wx` (not part of the real `wx`). */
 export interface FakeWxControl {
-  /** The user's openid once known (given, or after the first login). */
+  /** The user's openid once known (given, or after the first login or button tap). */
   readonly openid: string | undefined;
-  /** Counters of `wx.request`: in flight, most at once, total. */
+  /** Counters of `wx.request` in this launch: in flight, most at once, total. */
   readonly requests: Readonly<RequestCounters>;
-  /** Successful `wx.login` calls so far. */
+  /** Counters of `wx.uploadFile` in this launch. */
+  readonly uploads: Readonly<RequestCounters>;
+  /** Successful `wx.login` calls in this launch. */
   readonly logins: number;
-  /** Makes every `wx.request` fail as if offline (true) or restores the network (false). */
+  /** Whether the app is in the background ({@link FakeWxControl.background}). */
+  readonly inBackground: boolean;
+  /** Whether the user has agreed to the privacy contract. */
+  readonly privacyAuthorized: boolean;
+  /** Makes every `wx.request` and `wx.uploadFile` fail as if offline (true) or restores the network (false). */
   setOffline(offline: boolean): void;
   /**
-   * A tap on `<button open-type="getPhoneNumber">`: resolves with the event's `detail` — `{ code, errMsg }`, or
-   * `errno: 1400001` once the quota is used up, or a user deny.
+   * The app goes to the background: every network call still unfinished `backgroundInterruptMs` later (or that long
+   * after it started, when it starts in the background) fails with `fail interrupted`.
    */
-  getPhoneNumber(options?: { deny?: boolean }): Promise<PhoneNumberDetail>;
+  background(): void;
+  /** The app is back in the foreground: running calls are no longer interrupted. */
+  foreground(): void;
+  /**
+   * A tap on `<button open-type="getPhoneNumber">` (or `getRealtimePhoneNumber` with `realtime`): resolves with the
+   * event's `detail` — `{ code }`, or `{ encryptedData, iv }` with `legacy`, a user deny, a privacy refusal
+   * (errno 104), or errno 1400001 once the quota is used up.
+   */
+  getPhoneNumber(tap?: PhoneButtonTap): Promise<PhoneNumberDetail>;
+  /** A pick in `<button open-type="chooseAvatar">`: resolves with the event's `detail`, `{ avatarUrl }`. */
+  chooseAvatar(): Promise<ChooseAvatarDetail>;
+  /**
+   * Kills this launch and starts the mini program again: a new fake `wx` for the same device and user, with the
+   * same storage, in the foreground, with fresh counters. This launch's pending calls never call back; calling
+   * its APIs afterwards throws.
+   */
+  relaunch(): FakeWx;
+  /** While set, every `wx.login` fails with this errMsg (it must start with `login:fail`); `undefined` restores. */
+  failLogins(errMsg?: string): void;
 }
 
 /** The subset of `wx` the SDK uses, with real semantics, plus {@link FakeWxControl} under `control`. */
 export interface FakeWx {
+  /** `wx.login`: a fresh code from the simulator; at most 4 calls per second per user, else `login:fail`. */
   login(options?: { timeout?: number } & WxCallbacks<WxLoginSuccess>): Promise<WxLoginSuccess> | undefined;
+  /** `wx.checkSession`: fails once the user's session_key changed since this device's last login. */
   checkSession(options?: WxCallbacks<WxCheckSessionSuccess>): Promise<WxCheckSessionSuccess> | undefined;
+  /** `wx.request`: `success` for any HTTP status, `fail` only without a response. */
   request(options: WxRequestOptions): WxRequestTask;
+  /** `wx.uploadFile`: multipart/form-data with a temporary file of this launch. */
+  uploadFile(options: WxUploadFileOptions): WxUploadTask;
+  /** `wx.getRandomValues` (base library 2.15.0): `length` cryptographically random bytes. */
+  getRandomValues(
+    options: { length: number } & WxCallbacks<WxRandomValuesSuccess>,
+  ): Promise<WxRandomValuesSuccess> | undefined;
+  /** `wx.getPrivacySetting`: `needAuthorization` until the user agreed. No promise form, as WeChat's. */
+  getPrivacySetting(options?: WxCallbacks<WxPrivacySetting>): void;
+  /** `wx.onNeedPrivacyAuthorization`: replaces any listener registered before (WeChat has no `off` for it). */
+  onNeedPrivacyAuthorization(listener: NeedPrivacyAuthorizationListener): void;
+  /** `wx.requirePrivacyAuthorize`: the privacy flow of a privacy API, without the API. No promise form. */
+  requirePrivacyAuthorize(options?: WxCallbacks<WxPrivacyOk<'requirePrivacyAuthorize'>>): void;
+  /** `wx.openPrivacyContract`: opens the contract page, i.e. succeeds. No promise form, as WeChat's. */
+  openPrivacyContract(options?: WxCallbacks<WxPrivacyOk<'openPrivacyContract'>>): void;
+  /** `wx.setStorageSync`: stores a structured clone; throws past 10 MB. */
   setStorageSync(key: string, data: unknown): void;
+  /** `wx.getStorageSync`: a copy, or `''` for a missing key. */
   getStorageSync(key: string): unknown;
+  /** `wx.removeStorageSync`. */
   removeStorageSync(key: string): void;
+  /** `wx.clearStorageSync`. */
   clearStorageSync(): void;
+  /** `wx.getStorageInfoSync`. */
   getStorageInfoSync(): StorageInfo;
+  /** `wx.getAccountInfoSync`: the appid, as a develop build. */
   getAccountInfoSync(): { miniProgram: { appId: string; envVersion: 'develop'; version: string } };
+  /** The test's handles; not part of `wx`. */
   readonly control: FakeWxControl;
 }
 
 /** `wx.login` may be called at most this many times per second per user. */
 export const WX_LOGIN_PER_SECOND = 4;
-/** The getPhoneNumber quota error (reaches the client as `e.detail.errno`, never the server). */
-export const PHONE_QUOTA_ERRNO = 1400001;
+
+/** What outlives a launch: the device's storage, WeChat's view of the user, and the test's switches. */
+interface Device {
+  readonly options: FakeWxOptions;
+  readonly port: SimulatorPort;
+  readonly clock: () => number;
+  readonly storage: FakeStorage;
+  openid: string | undefined;
+  /** The simulator call creating the user, while one runs. */
+  creatingUser: Promise<string> | undefined;
+  sessionKeyAtLogin: string | undefined;
+  /** Per user at WeChat, so a relaunch does not reset it. */
+  readonly recentLogins: number[];
+  readonly phoneTaps: { quick: number; realtime: number };
+  readonly privacy: PrivacyRecord;
+  offline: boolean;
+  loginFailure: string | undefined;
+}
 
 /**
  * A fake `wx` runtime for Node tests of mini program code, backed by a simulator: `wx.login` mints real codes (at most
- * 4 per second), `wx.request` does real HTTP with WeChat's semantics, storage is in memory.
+ * 4 per second), `wx.request` and `wx.uploadFile` do real HTTP with WeChat's semantics, storage is in memory.
  */
 export function createFakeWx(options: FakeWxOptions): FakeWx {
   const port: SimulatorPort =
@@ -95,82 +192,200 @@ export function createFakeWx(options: FakeWxOptions): FakeWx {
       : options.simulatorUrl !== undefined
         ? httpPort(options.simulatorUrl)
         : missingSimulator();
-  const clock = options.clock ?? Date.now;
-  const requester = new FakeRequester(options.maxConcurrentRequests ?? 10);
-  const storage = new FakeStorage();
-  let openid = options.openid;
-  let sessionKeyAtLogin: string | undefined;
-  let logins = 0;
-  let phoneTaps = 0;
-  const recentLogins: number[] = [];
+  const interruptMs = options.backgroundInterruptMs ?? BACKGROUND_INTERRUPT_MS;
+  if (!Number.isFinite(interruptMs) || interruptMs < 0) {
+    throw new TypeError('backgroundInterruptMs must be a finite number >= 0');
+  }
+  return launch({
+    options,
+    port,
+    clock: options.clock ?? Date.now,
+    storage: new FakeStorage(),
+    openid: options.openid,
+    creatingUser: undefined,
+    sessionKeyAtLogin: undefined,
+    recentLogins: [],
+    phoneTaps: { quick: 0, realtime: 0 },
+    privacy: { authorized: options.privacyAuthorized ?? true, refusedAt: undefined },
+    offline: false,
+    loginFailure: undefined,
+  });
+}
 
-  const login = async (): Promise<WxLoginSuccess> => {
-    const now = clock();
-    while (recentLogins.length > 0 && now - (recentLogins[0] as number) >= 1000) recentLogins.shift();
-    if (recentLogins.length >= WX_LOGIN_PER_SECOND) {
-      throw new WxFailure('login:fail frequency limit: at most 4 calls per second');
+/** One run of the mini program on `device`, from start to kill. */
+function launch(device: Device): FakeWx {
+  const { options, port } = device;
+  const appid = options.appid;
+  const lifecycle = new AppLifecycle(options.backgroundInterruptMs ?? BACKGROUND_INTERRUPT_MS);
+  const alive = (): boolean => lifecycle.alive;
+  const network: NetworkContext = {
+    lifecycle,
+    isOffline: () => device.offline,
+    // Version 0 is what WeChat puts there for develop, trial and review builds (getAccountInfoSync says develop).
+    referer: `https://servicewechat.com/${appid}/0/page-frame.html`,
+  };
+  const files = new TempFiles();
+  const requester = new FakeRequester(network, options.maxConcurrentRequests ?? 10, alive);
+  const uploader = new FakeUploader(network, files, options.maxConcurrentUploads ?? 10, alive);
+  const privacy = new PrivacyGate(device.privacy, options.privacyPopupChoice ?? 'agree', device.clock);
+  let logins = 0;
+
+  // A killed mini program runs no more code: a test still holding its wx is told so at once.
+  const live =
+    <Args extends unknown[], Result>(call: (...args: Args) => Result) =>
+    (...args: Args): Result => {
+      if (!lifecycle.alive) throw new Error('this fake wx was ended by control.relaunch(): use the one it returned');
+      return call(...args);
+    };
+
+  /**
+   * A login at the simulator for the device's user. Without an openid yet, the first call creates the user and any
+   * call made meanwhile waits for it: two concurrent first logins on one device are one user, not two.
+   */
+  const mintLogin = async (rotateSessionKey: boolean | undefined): Promise<{ code: string; openid: string }> => {
+    if (device.openid === undefined && device.creatingUser !== undefined) {
+      await device.creatingUser.catch(() => undefined);
     }
-    recentLogins.push(now);
-    const minted = await port.login({
-      appid: options.appid,
+    const openid = device.openid;
+    const minting = port.login({
+      appid,
       ...(openid === undefined ? {} : { openid }),
       ...(options.unionid === undefined ? {} : { unionid: options.unionid }),
-      ...(options.rotateSessionKey === undefined ? {} : { rotateSessionKey: options.rotateSessionKey }),
+      ...(rotateSessionKey === undefined ? {} : { rotateSessionKey }),
     });
-    openid = minted.openid;
-    sessionKeyAtLogin = await port.sessionKeyOf(options.appid, minted.openid);
+    if (openid === undefined) device.creatingUser = minting.then((minted) => minted.openid);
+    const minted = await minting;
+    device.openid = minted.openid;
+    return minted;
+  };
+
+  const login = async (): Promise<WxLoginSuccess> => {
+    if (device.loginFailure !== undefined) throw new WxFailure(device.loginFailure);
+    const now = device.clock();
+    const recent = device.recentLogins;
+    while (recent.length > 0 && now - (recent[0] as number) >= 1000) recent.shift();
+    if (recent.length >= WX_LOGIN_PER_SECOND) {
+      throw new WxFailure('login:fail frequency limit: at most 4 calls per second');
+    }
+    recent.push(now);
+    const minted = await mintLogin(options.rotateSessionKey);
+    device.sessionKeyAtLogin = await port.sessionKeyOf(appid, minted.openid);
     logins += 1;
     return { code: minted.code, errMsg: 'login:ok' };
   };
 
   const checkSession = async (): Promise<WxCheckSessionSuccess> => {
-    const current = openid === undefined ? undefined : await port.sessionKeyOf(options.appid, openid);
-    if (current === undefined || current !== sessionKeyAtLogin) {
+    const current = device.openid === undefined ? undefined : await port.sessionKeyOf(appid, device.openid);
+    if (current === undefined || current !== device.sessionKeyAtLogin) {
       throw new WxFailure('checkSession:fail session time out');
     }
     return { errMsg: 'checkSession:ok' };
   };
 
+  const ensureUser = async (): Promise<string> => {
+    const known = device.openid;
+    if (known !== undefined && (await port.sessionKeyOf(appid, known)) !== undefined) return known;
+    // WeChat knows every user before any wx.login; the simulator learns of one through a login that keeps its key.
+    return (await mintLogin(false)).openid;
+  };
+
+  const buttons: ButtonContext = {
+    port,
+    appid,
+    privacy,
+    files,
+    ensureUser,
+    phoneNumber: options.phoneNumber,
+    countryCode: options.countryCode,
+    phoneQuota: options.phoneQuota,
+    taps: device.phoneTaps,
+  };
+
   const control: FakeWxControl = {
     get openid() {
-      return openid;
+      return device.openid;
     },
     get requests() {
       return { ...requester.counters };
     },
+    get uploads() {
+      return { ...uploader.counters };
+    },
     get logins() {
       return logins;
     },
-    setOffline(offline) {
-      requester.offline = offline;
+    get inBackground() {
+      return lifecycle.inBackground;
     },
-    async getPhoneNumber(tap = {}) {
-      if (tap.deny === true) return { errMsg: 'getPhoneNumber:fail user deny' };
-      if (openid === undefined) return { errMsg: 'getPhoneNumber:fail not logged in: call wx.login first' };
-      if (options.phoneQuota !== undefined && phoneTaps >= options.phoneQuota) {
-        return { errMsg: 'getPhoneNumber:fail quota reached', errno: PHONE_QUOTA_ERRNO };
+    get privacyAuthorized() {
+      return privacy.authorized;
+    },
+    setOffline: live((offline: boolean) => {
+      device.offline = offline;
+    }),
+    background: live(() => lifecycle.toBackground()),
+    foreground: live(() => lifecycle.toForeground()),
+    getPhoneNumber: live((tap: PhoneButtonTap = {}) => tapPhoneButton(buttons, tap)),
+    chooseAvatar: live(() => tapAvatarButton(buttons)),
+    relaunch: live(() => {
+      lifecycle.kill();
+      return launch(device);
+    }),
+    failLogins: live((errMsg?: string) => {
+      if (errMsg !== undefined && (typeof errMsg !== 'string' || !errMsg.startsWith('login:fail'))) {
+        throw new TypeError('failLogins: errMsg must start with "login:fail"');
       }
-      phoneTaps += 1;
-      const { code } = await port.phoneCode({
-        appid: options.appid,
-        openid,
-        ...(options.phoneNumber === undefined ? {} : { phoneNumber: options.phoneNumber }),
-        ...(options.countryCode === undefined ? {} : { countryCode: options.countryCode }),
-      });
-      return { code, errMsg: 'getPhoneNumber:ok' };
-    },
+      device.loginFailure = errMsg;
+    }),
   };
 
   return {
-    login: (callbacks = {}) => settle(callbacks, login, toWxError('login')),
-    checkSession: (callbacks = {}) => settle(callbacks, checkSession, toWxError('checkSession')),
-    request: (requestOptions) => requester.request(requestOptions),
-    setStorageSync: (key, data) => storage.setStorageSync(key, data),
-    getStorageSync: (key) => storage.getStorageSync(key),
-    removeStorageSync: (key) => storage.removeStorageSync(key),
-    clearStorageSync: () => storage.clearStorageSync(),
-    getStorageInfoSync: () => storage.getStorageInfoSync(),
-    getAccountInfoSync: () => ({ miniProgram: { appId: options.appid, envVersion: 'develop', version: '' } }),
+    login: live((callbacks = {}) => settle(callbacks, login, toWxError('login'), alive)),
+    checkSession: live((callbacks = {}) => settle(callbacks, checkSession, toWxError('checkSession'), alive)),
+    request: live((requestOptions) => requester.request(requestOptions)),
+    uploadFile: live((uploadOptions) => uploader.uploadFile(uploadOptions)),
+    getRandomValues: live((randomOptions) =>
+      // A JS caller may pass nothing at all: that is WeChat's parameter error, not a TypeError of the fake.
+      settle(randomOptions ?? {}, () => randomValues(randomOptions?.length), toWxError('getRandomValues'), alive),
+    ),
+    getPrivacySetting: live((callbacks = {}) =>
+      settleByCallbacks(
+        callbacks,
+        async (): Promise<WxPrivacySetting> => ({
+          needAuthorization: !privacy.authorized,
+          privacyContractName: options.privacyContractName ?? '《小程序用户隐私保护指引》',
+          errMsg: 'getPrivacySetting:ok',
+        }),
+        toWxError('getPrivacySetting'),
+        alive,
+      ),
+    ),
+    onNeedPrivacyAuthorization: live((listener) => privacy.setListener(listener)),
+    requirePrivacyAuthorize: live((callbacks = {}) =>
+      settleByCallbacks(
+        callbacks,
+        async (): Promise<WxPrivacyOk<'requirePrivacyAuthorize'>> => {
+          await privacy.require('requirePrivacyAuthorize', 'requirePrivacyAuthorize');
+          return { errMsg: 'requirePrivacyAuthorize:ok' };
+        },
+        toWxError('requirePrivacyAuthorize'),
+        alive,
+      ),
+    ),
+    openPrivacyContract: live((callbacks = {}) =>
+      settleByCallbacks(
+        callbacks,
+        async (): Promise<WxPrivacyOk<'openPrivacyContract'>> => ({ errMsg: 'openPrivacyContract:ok' }),
+        toWxError('openPrivacyContract'),
+        alive,
+      ),
+    ),
+    setStorageSync: live((key, data) => device.storage.setStorageSync(key, data)),
+    getStorageSync: live((key) => device.storage.getStorageSync(key)),
+    removeStorageSync: live((key) => device.storage.removeStorageSync(key)),
+    clearStorageSync: live(() => device.storage.clearStorageSync()),
+    getStorageInfoSync: live(() => device.storage.getStorageInfoSync()),
+    getAccountInfoSync: live(() => ({ miniProgram: { appId: appid, envVersion: 'develop' as const, version: '' } })),
     control,
   };
 }

@@ -14,6 +14,11 @@ export interface SimulatorPort {
   }): Promise<{ code: string }>;
   /** The user's current session_key, or undefined for an unknown user. */
   sessionKeyOf(appid: string, openid: string): Promise<string | undefined>;
+  /** `data` plus a fresh watermark, sealed with the user's current session_key (as WeChat seals encryptedData). */
+  encrypt(input: { appid: string; openid: string; data: Record<string, unknown> }): Promise<{
+    encryptedData: string;
+    iv: string;
+  }>;
 }
 
 /** A port over an in-process simulator. */
@@ -22,6 +27,7 @@ export function inProcessPort(simulator: Simulator): SimulatorPort {
     login: async (input) => simulator.login(input),
     phoneCode: async (input) => simulator.phoneCode(input),
     sessionKeyOf: async (appid, openid) => simulator.getUser(appid, openid)?.sessionKey,
+    encrypt: async (input) => simulator.encrypt(input),
   };
 }
 
@@ -47,5 +53,6 @@ export function httpPort(baseUrl: string): SimulatorPort {
       if (res.status === 404) return undefined;
       return (await json<{ sessionKey: string }>(res)).sessionKey;
     },
+    encrypt: async (input) => json(await call('POST', '/__sim/encrypt', input)),
   };
 }
