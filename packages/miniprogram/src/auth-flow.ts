@@ -138,7 +138,12 @@ export class AuthFlow {
           LOGIN_RETRY,
           sleep,
         );
+        const replaced = store.get();
         const session = this.#keep(answer, epoch);
+        // One session per device: the one this login replaced is ended on the service (best effort).
+        if (replaced !== undefined && replaced.refreshToken !== session.refreshToken) {
+          this.post('/v1/auth/logout', { refreshToken: replaced.refreshToken }).catch(() => undefined);
+        }
         return { user: answer.user, isNew: answer.isNew === true, session };
       } catch (error) {
         if (freshCodes === 0 && isWxloginError(error, 'INVALID_CODE', 'CODE_ALREADY_USED')) continue;

@@ -8,11 +8,16 @@ const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Reco
 
 describe('@wxlogin/miniprogram as mini program npm takes it', () => {
   it('package.json: CommonJS main, types, "miniprogram": "dist", no runtime dependency', () => {
-    expect(manifest).toMatchObject({ main: './dist/index.js', types: './dist/index.d.ts', miniprogram: 'dist' });
+    expect(manifest).toMatchObject({ main: './dist/index.js', types: './types/index.d.ts', miniprogram: 'dist' });
     expect(manifest.type).toBeUndefined();
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.peerDependencies).toBeUndefined();
     expect(existsSync(`${root}dist/index.js`)).toBe(true);
+    expect(existsSync(`${root}types/index.d.ts`)).toBe(true);
+  });
+
+  it('dist, the folder "构建 npm" copies into the mini program, holds JavaScript only', () => {
+    expect(readdirSync(`${root}dist`).filter((f) => !f.endsWith('.js'))).toEqual([]);
   });
 
   it('the built files are ES2017 CommonJS that require only each other', () => {

@@ -151,6 +151,16 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     expect(again.user.openid).toBe(user.openid);
   });
 
+  it('a new login replaces the stored session and ends the old one on the service', async () => {
+    const d = device();
+    await d.client.ready();
+    const { refreshToken: old } = JSON.parse(d.wx.getStorageSync('wxlogin') as string) as { refreshToken: string };
+    await d.client.login();
+    await expect.poll(() => relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken: old }, 204]]);
+    expect(d.client.isLoggedIn()).toBe(true);
+    expect((await d.client.getUser()).openid).toBe(d.wx.control.openid);
+  });
+
   it('a logout while a refresh is under way does not bring the session back', async () => {
     const d = device();
     await d.client.ready();

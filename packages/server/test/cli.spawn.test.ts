@@ -116,4 +116,16 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
       expect(await again.stop()).toBe(0);
     }
   });
+
+  it('--host binds the service and the simulator elsewhere (a loopback alias here), and the banner says so', async () => {
+    const proc = spawnNode([BIN, 'dev', '--host', '127.0.0.2', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    try {
+      await proc.waitFor(/Stop with Ctrl\+C/);
+      const [, api] = proc.output().match(/service (http:\/\/127\.0\.0\.2:\d+), WeChat simulator http:\/\/127\.0\.0\.2:\d+/) ?? [];
+      expect((await fetch(`${api}/healthz`)).status).toBe(200);
+      expect(proc.output()).not.toContain('WARNING');
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
 });

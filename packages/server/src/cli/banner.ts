@@ -2,6 +2,8 @@
 export interface BannerInput {
   serviceUrl: string;
   simulatorUrl: string;
+  /** The service's URLs on this machine's LAN addresses, when it listens on all of them (real-device preview). */
+  lanUrls?: string[];
   appid: string;
   databaseFile: string;
   stateDir: string;
@@ -19,6 +21,9 @@ export function devBanner(input: BannerInput): string {
     '',
     `wxlogin dev — service ${api}, WeChat simulator ${sim}`,
     `  mini program ${appid}; data in ${input.databaseFile}; secrets in ${input.stateDir}/state.json`,
+    ...(input.lanUrls !== undefined && input.lanUrls.length > 0
+      ? [`  from a phone on this network (real-device preview): ${input.lanUrls.join(', ')}`]
+      : []),
     '',
     'Log in as a mini program would (copy and paste into a shell):',
     '',

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config/load-config.js';
@@ -7,6 +8,11 @@ import { listen } from './serve.js';
 
 /** Options of `wxlogin dev`. */
 export interface DevOptions {
+  /**
+   * Address of both the service and the simulator; default `127.0.0.1`. Another one (`0.0.0.0` for a phone on the
+   * LAN, in real-device preview) prints a warning: the simulator mints logins for anyone who reaches it.
+   */
+  host?: string;
   port?: number;
   simulatorPort?: number;
   /** Folder of the dev database and generated secrets; default `.wxlogin` in the working directory. */
@@ -33,14 +39,15 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
   } catch {
     throw new Error('wxlogin dev needs @wxlogin/simulator: npm i -D @wxlogin/simulator');
   }
+  const host = options.host ?? '127.0.0.1';
   const simulator = simulatorModule.createSimulator({ devSecret: state.devSecret });
-  const simulatorUrl = await simulator.listen({ host: '127.0.0.1', port: options.simulatorPort ?? 3001 });
+  const simulatorUrl = await simulator.listen({ host, port: options.simulatorPort ?? 3001 });
 
   let app: FastifyInstance;
   try {
     const config = loadConfig({
       env: {
-        WXLOGIN_HOST: '127.0.0.1',
+        WXLOGIN_HOST: host,
         WXLOGIN_PORT: String(options.port ?? 3000),
         WXLOGIN_APPS: `${DEV_APPID}:${state.devSecret}`,
         WXLOGIN_DATABASE_URL: `sqlite:${databaseFile}`,
@@ -56,7 +63,36 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
     throw error;
   }
   const address = app.server.address();
-  const serviceUrl = typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : 'http://127.0.0.1:3000';
-  process.stdout.write(devBanner({ serviceUrl, simulatorUrl, appid: DEV_APPID, databaseFile, stateDir }));
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 3000);
+  const simulatorPort = Number(new URL(simulatorUrl).port);
+  const local = isWildcard(host) ? '127.0.0.1' : host;
+  if (!isLoopback(host)) {
+    process.stderr.write(
+      `wxlogin dev: WARNING: listening on ${host}: the simulator mints logins for anyone who can reach it. ` +
+        'Use this only on a trusted network, for real-device preview.\n',
+    );
+  }
+  process.stdout.write(
+    devBanner({
+      serviceUrl: `http://${urlHost(local)}:${port}`,
+      simulatorUrl: `http://${urlHost(local)}:${simulatorPort}`,
+      lanUrls: isWildcard(host) ? lanAddresses().map((ip) => `http://${ip}:${port}`) : [],
+      appid: DEV_APPID,
+      databaseFile,
+      stateDir,
+    }),
+  );
   return { app, close: () => app.close().then(() => simulator.close()) };
+}
+
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::';
+const isLoopback = (host: string): boolean => /^127\./.test(host) || host === '::1' || host === 'localhost';
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+/** This machine's IPv4 addresses a phone on the same network can reach. */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flatMap((entries) => entries ?? [])
+    .filter((entry) => entry.family === 'IPv4' && !entry.internal)
+    .map((entry) => entry.address);
 }

@@ -20,11 +20,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   program
     .command('dev')
     .description('service on 127.0.0.1:3000 + WeChat simulator on 127.0.0.1:3001, SQLite in .wxlogin/')
+    .option('--host <address>', 'address of the service and the simulator (0.0.0.0: real-device preview on a LAN)', '127.0.0.1')
     .option('--port <port>', 'service port', port, 3000)
     .option('--simulator-port <port>', 'simulator port', port, 3001)
     .option('--state-dir <dir>', 'folder for the dev database and generated secrets', '.wxlogin')
     .option('--log-level <level>', 'pino level', 'info')
-    .action(async (opts: { port: number; simulatorPort: number; stateDir: string; logLevel: string }) => {
+    .action(async (opts: { host: string; port: number; simulatorPort: number; stateDir: string; logLevel: string }) => {
       await dev(opts);
     });
 
