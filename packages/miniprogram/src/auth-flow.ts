@@ -28,10 +28,12 @@ export interface LoginOutcome {
   session: Session;
 }
 
-// A login retried with the same code and nonce costs no second WeChat call (the service replays its answer for 60 s):
-// worth waiting a few seconds for. A refresh retry must land well inside the service's 10 s rotation grace.
-const LOGIN_RETRY: RetryPolicy = { retries: 3, maxWaitSeconds: 10 };
-const REFRESH_RETRY: RetryPolicy = { retries: 1, maxWaitSeconds: 2 };
+// A login retried with the same code and nonce costs no second WeChat call (the service replays its answer for 60 s
+// after it handled the first): worth a few seconds. A refresh retried with the same token gets the same successor
+// only inside the service's rotation grace (`WXLOGIN_REFRESH_GRACE_S`, judged from the rotation's commit): one quick
+// retry, never after a slow failure — later it would look like reuse and end the session.
+const LOGIN_RETRY: RetryPolicy = { retries: 3, maxWaitSeconds: 10, maxElapsedMs: 30_000 };
+const REFRESH_RETRY: RetryPolicy = { retries: 1, maxWaitSeconds: 1, maxElapsedMs: 1_500 };
 
 /**
  * Logging in and keeping the session fresh, one at a time: concurrent callers share one in-flight login and one
@@ -121,12 +123,12 @@ export class AuthFlow {
       header: { 'content-type': 'application/json' },
       timeoutMs: this.options.timeoutMs,
     });
-    if (response.statusCode >= 400) throw errorOf(response);
+    if (response.statusCode >= 400) throw errorOf(response, this.options.now);
     return response.data;
   }
 
   async #loginNow(): Promise<LoginOutcome> {
-    const { store, sleep, appid } = this.options;
+    const { store, sleep, now, appid } = this.options;
     const epoch = store.epoch;
     // WeChat refused the code (unknown, expired, used): one fresh code, never the same one again.
     for (let freshCodes = 0; ; freshCodes++) {
@@ -136,7 +138,7 @@ export class AuthFlow {
         const answer = await withRetries(
           async () => tokenAnswer(await this.post('/v1/auth/login', { code, appid, loginNonce })),
           LOGIN_RETRY,
-          sleep,
+          { now, sleep },
         );
         const replaced = store.get();
         const session = this.#keep(answer, epoch);
@@ -154,13 +156,13 @@ export class AuthFlow {
   }
 
   async #refreshNow(session: Session, relogin: boolean): Promise<Session> {
-    const { store, sleep } = this.options;
+    const { store, sleep, now } = this.options;
     const epoch = store.epoch;
     try {
       const answer = await withRetries(
         async () => tokenAnswer(await this.post('/v1/auth/refresh', { refreshToken: session.refreshToken })),
         REFRESH_RETRY,
-        sleep,
+        { now, sleep },
       );
       return this.#keep(answer, epoch);
     } catch (error) {

@@ -89,6 +89,8 @@ export interface WxloginClient {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+// A token this young cannot have expired: a 401 for it from another API is not fixed by a refresh.
+const FRESH_TOKEN_MS = 30_000;
 
 /** Makes the SDK client. Throws a `TypeError` for options that cannot work (no platform, a relative `baseUrl`). */
 export function createClient(options: ClientOptions): WxloginClient {
@@ -103,8 +105,10 @@ export function createClient(options: ClientOptions): WxloginClient {
   if (typeof appid !== 'string' || appid === '') throw new TypeError('wxlogin: no appid; pass `appid`');
   const trusted = [serviceOrigin];
   for (const origin of options.apiOrigins ?? []) {
-    const parsed = originOf(origin);
-    if (parsed === undefined) throw new TypeError(`wxlogin: apiOrigins entry ${origin} is not an absolute URL`);
+    const parsed = typeof origin === 'string' ? originOf(origin) : undefined;
+    if (parsed === undefined || !/^https?:/.test(parsed)) {
+      throw new TypeError(`wxlogin: apiOrigins entry ${String(origin)} is not an absolute http(s) URL`);
+    }
     trusted.push(parsed);
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -139,18 +143,23 @@ export function createClient(options: ClientOptions): WxloginClient {
     notify,
   });
 
-  /** A request with the session's bearer; after a 401, one renewal and one replay. `guard` runs before each send. */
+  /**
+   * A request with the session's bearer; after a 401, one renewal and one replay. `guard` runs before each send. A
+   * 401 from another of `apiOrigins` for a token received moments ago is about something else (its audience, its
+   * own rules), not expiry: it surfaces without rotating the refresh token at every call.
+   */
   const authed = async (request: HttpRequest, guard?: () => void): Promise<HttpResponse> => {
     let session = await flow.validSession();
     guard?.();
     let response = await send(platform, withBearer(request, session.accessToken));
-    if (response.statusCode === 401) {
+    const renewable = originOf(request.url) === serviceOrigin || now() - session.receivedAt >= FRESH_TOKEN_MS;
+    if (response.statusCode === 401 && renewable) {
       session = await flow.renew(session.accessToken);
       guard?.();
       response = await send(platform, withBearer(request, session.accessToken));
     }
     if (response.statusCode >= 400) {
-      const error = errorOf(response);
+      const error = errorOf(response, now);
       if (error.code === 'USER_DISABLED') flow.forget();
       throw error;
     }
@@ -168,7 +177,9 @@ export function createClient(options: ClientOptions): WxloginClient {
   const keepUser = (data: unknown): User => {
     const user = data as User;
     store.saveUser(user);
-    notify(store.get()?.user ?? user);
+    // Logged out while the call was under way: the answer is returned, but listeners keep hearing "logged out".
+    const session = store.get();
+    if (session !== undefined) notify(session.user);
     return user;
   };
 
@@ -226,7 +237,7 @@ export function createClient(options: ClientOptions): WxloginClient {
       } else {
         // Not ours: the session's bearer never goes there (a header the caller set itself is the caller's).
         response = await send(platform, request);
-        if (response.statusCode >= 400) throw errorOf(response);
+        if (response.statusCode >= 400) throw errorOf(response, now);
       }
       return { statusCode: response.statusCode, data: response.data as T, header: response.header };
     },
@@ -262,9 +273,16 @@ export function createClient(options: ClientOptions): WxloginClient {
       if (session === undefined) return flow.forget();
       try {
         if (logoutOptions.all === true) {
-          const fresh = now() < session.accessExpiresAt ? session : await flow.refresh(session, false);
-          const response = await send(platform, withBearer(service('POST', '/v1/auth/logout', { all: true }), fresh.accessToken));
-          if (response.statusCode >= 400) throw errorOf(response);
+          // Needs a bearer the service accepts: refreshed when expired or refused, never a new login.
+          const logoutAll = (accessToken: string): Promise<HttpResponse> =>
+            send(platform, withBearer(service('POST', '/v1/auth/logout', { all: true }), accessToken));
+          let current = now() < session.accessExpiresAt ? session : await flow.refresh(session, false);
+          let response = await logoutAll(current.accessToken);
+          if (response.statusCode === 401) {
+            current = await flow.refresh(current, false);
+            response = await logoutAll(current.accessToken);
+          }
+          if (response.statusCode >= 400) throw errorOf(response, now);
         } else {
           // Idempotent on the service; if it cannot be reached, the token is gone from the device all the same.
           await flow.post('/v1/auth/logout', { refreshToken: session.refreshToken }).catch(() => undefined);

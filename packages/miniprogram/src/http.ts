@@ -42,9 +42,9 @@ export function send(platform: Platform, request: HttpRequest): Promise<HttpResp
 }
 
 /** The error for an answer with status ≥ 400: the service's envelope when it has one, else `HTTP_ERROR`. */
-export function errorOf(response: HttpResponse): WxloginError {
+export function errorOf(response: HttpResponse, now: () => number): WxloginError {
   const envelope = envelopeOf(response.data);
-  const retryAfterSeconds = retryAfterOf(response.header);
+  const retryAfterSeconds = retryAfterOf(response.header, now);
   const details = {
     statusCode: response.statusCode,
     data: response.data,
@@ -80,12 +80,12 @@ function envelopeOf(data: unknown): Envelope | undefined {
 }
 
 /** `Retry-After` in seconds (delta-seconds or an HTTP date), whatever the header name's case. */
-function retryAfterOf(header: Record<string, string>): number | undefined {
+function retryAfterOf(header: Record<string, string>, now: () => number): number | undefined {
   const value = header['retry-after'];
   if (value === undefined) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now()) / 1000));
 }
 
 // Platforms disagree on the case of header names (DevTools, devices, Taro): keep them lowercased.

@@ -6,6 +6,8 @@ export interface RetryPolicy {
   retries: number;
   /** Longest wait before one retry, in seconds: a longer `Retry-After` is not waited for, the error surfaces. */
   maxWaitSeconds: number;
+  /** No retry starts later than this after the first attempt began (a slow failure is not tried again). */
+  maxElapsedMs: number;
 }
 
 /**
@@ -27,8 +29,9 @@ const BACKOFF_S = [0.5, 1, 2, 4];
 export async function withRetries<T>(
   work: () => Promise<T>,
   policy: RetryPolicy,
-  sleep: (ms: number) => Promise<void>,
+  clock: { now: () => number; sleep: (ms: number) => Promise<void> },
 ): Promise<T> {
+  const started = clock.now();
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
@@ -36,7 +39,8 @@ export async function withRetries<T>(
       if (attempt >= policy.retries || !isRetryable(error)) throw error;
       const waitS = error.retryAfterSeconds ?? BACKOFF_S[Math.min(attempt, BACKOFF_S.length - 1)] ?? 1;
       if (waitS > policy.maxWaitSeconds) throw error;
-      await sleep(waitS * 1000);
+      if (clock.now() + waitS * 1000 - started > policy.maxElapsedMs) throw error;
+      await clock.sleep(waitS * 1000);
     }
   }
 }

@@ -7,6 +7,8 @@ export interface Session {
   refreshToken: string;
   /** Epoch ms of the device clock after which the access token counts as expired. */
   accessExpiresAt: number;
+  /** Epoch ms of the device clock when the access token arrived. */
+  receivedAt: number;
   user: User;
 }
 
@@ -48,10 +50,12 @@ export class SessionStore {
   /** Keeps a fresh token answer; ignored (returns undefined) when a clear happened since `epoch`. */
   save(answer: TokenAnswer, epoch: number): Session | undefined {
     if (epoch !== this.#epoch) return undefined;
+    const receivedAt = this.now();
     const session: Session = {
       accessToken: answer.accessToken,
       refreshToken: answer.refreshToken,
-      accessExpiresAt: this.now() + answer.expiresIn * 1000 - EXPIRY_MARGIN_MS,
+      accessExpiresAt: receivedAt + answer.expiresIn * 1000 - EXPIRY_MARGIN_MS,
+      receivedAt,
       user: answer.user,
     };
     this.#write(session);
@@ -118,6 +122,7 @@ function parse(raw: unknown): Session | undefined {
     accessToken: stored.accessToken,
     refreshToken: stored.refreshToken,
     accessExpiresAt: stored.accessExpiresAt,
+    receivedAt: typeof stored.receivedAt === 'number' ? stored.receivedAt : 0,
     user: stored.user,
   };
 }

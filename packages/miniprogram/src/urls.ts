@@ -23,8 +23,9 @@ export function isAbsoluteUrl(url: string): boolean {
   return ABSOLUTE.test(url) || url.startsWith('//');
 }
 
-/** `url` as is when absolute, else appended to `baseUrl` (whose path prefix is kept). */
+/** `url` as is when absolute (`//host/…` as https), else appended to `baseUrl` (whose path prefix is kept). */
 export function resolveUrl(baseUrl: string, url: string): string {
+  if (url.startsWith('//')) return `https:${url}`;
   if (isAbsoluteUrl(url)) return url;
   return `${baseUrl.replace(/\/+$/, '')}/${url.replace(/^\/+/, '')}`;
 }

@@ -87,9 +87,11 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     expect(stranger.seen[0]?.headers.authorization).toBe('Basic dXNlcjpwdw==');
   });
 
-  it('a 401 from an apiOrigins service refreshes once and replays once', async () => {
+  it('a 401 from an apiOrigins service refreshes once and replays once; for a token just received it surfaces', async () => {
     const d = device();
     await d.client.ready();
+    // A minute later the API refuses the token (say it rotated keys): worth a refresh.
+    d.advanceClock(60_000);
     let calls = 0;
     listed.status = () => (calls++ === 0 ? 401 : 200);
     const answer = await d.client.request<{ echo: string }>({ url: `${listed.url}/profile` });
@@ -97,10 +99,17 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     expect(relay.callsTo('/v1/auth/refresh').map((c) => c.status)).toEqual([200]);
     const [first, second] = listed.seen.map((s) => s.headers.authorization);
     expect(second).not.toBe(first);
-    // Still 401 after the replay: the error surfaces, no loop.
+    // Still 401 with a token received moments ago: not about expiry, so it surfaces — no refresh at every call.
     listed.status = () => 401;
     await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ code: 'HTTP_ERROR', statusCode: 401 });
+    await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ statusCode: 401 });
     expect(listed.seen).toHaveLength(4);
+    expect(relay.callsTo('/v1/auth/refresh')).toHaveLength(1);
+    // An older token: one refresh and one replay, then the 401 surfaces.
+    d.advanceClock(60_000);
+    await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ statusCode: 401 });
+    expect(listed.seen).toHaveLength(6);
+    expect(relay.callsTo('/v1/auth/refresh')).toHaveLength(2);
   });
 
   it('statuses ≥ 400 reject with WxloginError: the envelope’s code, or HTTP_ERROR with statusCode and data', async () => {

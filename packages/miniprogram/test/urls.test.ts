@@ -31,6 +31,6 @@ describe('origins and URLs without the URL class', () => {
     expect(resolveUrl('https://example.com/auth/', 'v1/me')).toBe('https://example.com/auth/v1/me');
     expect(resolveUrl('https://example.com/auth', '/v1/me')).toBe('https://example.com/auth/v1/me');
     expect(resolveUrl('https://api.example.com', 'https://other.example/x')).toBe('https://other.example/x');
-    expect(resolveUrl('https://api.example.com', '//other.example/x')).toBe('//other.example/x');
+    expect(resolveUrl('https://api.example.com', '//other.example/x')).toBe('https://other.example/x');
   });
 });
