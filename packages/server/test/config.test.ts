@@ -36,6 +36,9 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 3000,
+      requestTimeoutMs: 15_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
       databaseUrl: 'sqlite:./wxlogin.db',
       dbPoolMax: 10,
       dbStatementTimeoutMs: 5000,
@@ -47,7 +50,7 @@ describe('loadConfig', () => {
       accessTtl: 900,
       refreshTtl: 2_592_000,
       refreshAbsoluteTtl: 7_776_000,
-      refreshGraceS: 2,
+      refreshGraceS: 10,
       loginReplayS: 60,
       watermarkMaxAgeS: 86_400,
       rateLimitPerMin: 1200,
@@ -68,7 +71,8 @@ describe('loadConfig', () => {
     const names = Object.keys(ConfigSchema.properties).map(envNameOf).sort();
     expect(names).toEqual(
       [
-        'WXLOGIN_HOST', 'WXLOGIN_PORT', 'WXLOGIN_APPS', 'WXLOGIN_DATABASE_URL', 'WXLOGIN_DB_POOL_MAX',
+        'WXLOGIN_HOST', 'WXLOGIN_PORT', 'WXLOGIN_REQUEST_TIMEOUT_MS', 'WXLOGIN_HEADERS_TIMEOUT_MS',
+        'WXLOGIN_KEEP_ALIVE_TIMEOUT_MS', 'WXLOGIN_APPS', 'WXLOGIN_DATABASE_URL', 'WXLOGIN_DB_POOL_MAX',
         'WXLOGIN_DB_STATEMENT_TIMEOUT_MS', 'WXLOGIN_REDIS_URL', 'WXLOGIN_MASTER_KEY', 'WXLOGIN_WECHAT_BASE_URL',
         'WXLOGIN_WECHAT_TIMEOUT_MS', 'WXLOGIN_JWT_ALG', 'WXLOGIN_ISSUER', 'WXLOGIN_AUDIENCE', 'WXLOGIN_ACCESS_TTL',
         'WXLOGIN_REFRESH_TTL', 'WXLOGIN_REFRESH_ABSOLUTE_TTL', 'WXLOGIN_REFRESH_GRACE_S', 'WXLOGIN_LOGIN_REPLAY_S',

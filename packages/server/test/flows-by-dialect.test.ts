@@ -93,7 +93,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(await meStatus(t, g1.accessToken)).toEqual([200, undefined]);
 
     // Past the grace window the predecessor is reuse: the whole family ends, and is audited.
-    t.clock.advance(2001);
+    t.clock.advance(t.config.refreshGraceS * 1000 + 1);
     const reused = await refresh(first.body.refreshToken);
     expect(reused.statusCode).toBe(401);
     expect(errorCode(reused)).toBe('REFRESH_TOKEN_REUSED');

@@ -12,6 +12,12 @@ const int = (minimum: number, def: number, maximum?: number) =>
 export const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: '0.0.0.0' }),
   port: int(0, 3000, 65535),
+  /** Whole request (headers and body) must arrive within this; slow clients are answered 408 and cut. */
+  requestTimeoutMs: int(1000, 15_000, 300_000),
+  /** The request headers must arrive within this. */
+  headersTimeoutMs: int(1000, 10_000, 300_000),
+  /** An idle keep-alive connection is closed after this (keep it above a load balancer's idle timeout). */
+  keepAliveTimeoutMs: int(1000, 72_000, 600_000),
   /** `appid:secret,appid:secret`, or (config file) a list of `{ appid, secret }`. */
   apps: Type.Union(
     [Type.String(), Type.Array(Type.Object({ appid: Type.String(), secret: Type.String() }, { additionalProperties: false }))],
@@ -30,7 +36,7 @@ export const ConfigSchema = Type.Object({
   accessTtl: int(60, 900, 86_400),
   refreshTtl: int(60, 2_592_000),
   refreshAbsoluteTtl: int(60, 7_776_000),
-  refreshGraceS: int(0, 2, 60),
+  refreshGraceS: int(0, 10, 60),
   loginReplayS: int(0, 60, 300),
   watermarkMaxAgeS: int(0, 86_400),
   rateLimitPerMin: int(0, 1200),
