@@ -1,56 +1,29 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, type Device } from './helpers/device.js';
-import { startRelay, type Relay } from './helpers/relay.js';
-import { startService, type RunningService } from './helpers/service.js';
+import { describe, expect, it } from 'vitest';
+import { useSdkHarness } from './helpers/harness.js';
 
 const LOGIN = '/v1/auth/login';
 
 describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', () => {
-  let service: RunningService;
-  let relay: Relay;
-  const devices: Device[] = [];
-  const device = (options?: Parameters<typeof createDevice>[2]): Device => {
-    const made = createDevice(service, relay.url, options);
-    devices.push(made);
-    return made;
-  };
-
-  beforeAll(async () => {
-    // A short WeChat budget, so a WeChat outage turns into the service's 503 quickly.
-    service = await startService({ WXLOGIN_WECHAT_TIMEOUT_MS: '1500' });
-    relay = await startRelay(service.url);
-  });
-  afterEach(() => {
-    relay.rule = undefined;
-    relay.onAnswer = undefined;
-    relay.calls.length = 0;
-    service.simulator.clearFaults();
-    service.simulator.resetStats();
-  });
-  afterAll(async () => {
-    // Every path the tests drove ran in the engine's globals only.
-    for (const d of devices) expect(d.strayGlobals()).toEqual([]);
-    await relay?.close();
-    await service?.stop();
-  });
+  const h = useSdkHarness({ WXLOGIN_WECHAT_TIMEOUT_MS: '1500' });
+  const device = h.device;
 
   it('first login: wx.login once, one POST with the code, the appid of getAccountInfoSync and a random nonce', async () => {
     const d = device();
     const changes: unknown[] = [];
     d.client.onChange((user) => changes.push(user));
     const user = await d.client.ready();
-    expect(user).toMatchObject({ appid: service.appid, openid: d.wx.control.openid, status: 'active', phone: null });
+    expect(user).toMatchObject({ appid: h.service.appid, openid: d.wx.control.openid, status: 'active', phone: null });
     expect(d.wx.control.logins).toBe(1);
-    const [call, ...more] = relay.callsTo(LOGIN);
+    const [call, ...more] = h.relay.callsTo(LOGIN);
     expect(more).toEqual([]);
-    expect(call?.body).toEqual({ code: expect.any(String), appid: service.appid, loginNonce: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(call?.body).toEqual({ code: expect.any(String), appid: h.service.appid, loginNonce: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(d.client.isLoggedIn()).toBe(true);
     expect(changes).toEqual([user]);
     // The session is in storage under one key; no session_key, no AppSecret ever reaches the device.
     const stored = d.wx.getStorageSync('wxlogin');
     expect(typeof stored).toBe('string');
     expect(stored).not.toMatch(/session_?key/i);
-    expect(stored).not.toContain(service.simulator.getUser(service.appid, user.openid)?.sessionKey);
+    expect(stored).not.toContain(h.service.simulator.getUser(h.service.appid, user.openid)?.sessionKey);
   });
 
   it('ready() awaited by five pages at once: one wx.login, one POST, one user', async () => {
@@ -58,46 +31,45 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     const users = await Promise.all([1, 2, 3, 4, 5].map(() => d.client.ready()));
     expect(new Set(users.map((u) => u.id)).size).toBe(1);
     expect(d.wx.control.logins).toBe(1);
-    expect(relay.callsTo(LOGIN)).toHaveLength(1);
-    expect(service.simulator.stats()['/sns/jscode2session']).toBe(1);
+    expect(h.relay.callsTo(LOGIN)).toHaveLength(1);
+    expect(h.service.simulator.stats()['/sns/jscode2session']).toBe(1);
   });
 
   it('a restart with stored tokens logs in with no wx.login and no request', async () => {
     const first = device();
     const user = await first.client.ready();
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     const again = first.relaunch();
-    devices.push(again);
     expect(again.client.isLoggedIn()).toBe(true);
     expect(await again.client.ready()).toEqual(user);
     expect(again.wx.control.logins).toBe(0);
-    expect(relay.calls).toEqual([]);
+    expect(h.relay.calls).toEqual([]);
     expect((await again.client.getUser()).id).toBe(user.id);
-    expect(relay.callsTo(LOGIN)).toEqual([]);
+    expect(h.relay.callsTo(LOGIN)).toEqual([]);
   });
 
   it('a login answer lost after the service handled it is retried with the same code and nonce: one WeChat call', async () => {
     const d = device();
     let dropped = 0;
-    relay.rule = (call) => (call.path === LOGIN && dropped++ === 0 ? 'drop-answer' : 'pass');
+    h.relay.rule = (call) => (call.path === LOGIN && dropped++ === 0 ? 'drop-answer' : 'pass');
     const user = await d.client.ready();
-    const calls = relay.callsTo(LOGIN);
+    const calls = h.relay.callsTo(LOGIN);
     expect(calls).toHaveLength(2);
     expect(calls[0]?.status).toBe(200);
     expect(calls[1]?.body).toEqual(calls[0]?.body);
-    expect(service.simulator.stats()['/sns/jscode2session']).toBe(1);
+    expect(h.service.simulator.stats()['/sns/jscode2session']).toBe(1);
     expect(d.wx.control.logins).toBe(1);
     expect((await d.client.getUser()).id).toBe(user.id);
   });
 
   it('a 503 with Retry-After is waited for, then retried with the same code', async () => {
     const d = device();
-    service.simulator.setFaults({ errcode: -1, routes: ['/sns/jscode2session'] });
-    relay.onAnswer = (call) => {
-      if (call.path === LOGIN && call.status === 503) service.simulator.clearFaults();
+    h.service.simulator.setFaults({ errcode: -1, routes: ['/sns/jscode2session'] });
+    h.relay.onAnswer = (call) => {
+      if (call.path === LOGIN && call.status === 503) h.service.simulator.clearFaults();
     };
     const user = await d.client.ready();
-    const [failed, retried, ...more] = relay.callsTo(LOGIN);
+    const [failed, retried, ...more] = h.relay.callsTo(LOGIN);
     expect(more).toEqual([]);
     expect(failed?.status).toBe(503);
     expect(retried?.status).toBe(200);
@@ -110,11 +82,11 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
 
   it('WeChat rate-limiting the user (429) surfaces with retryAfterSeconds, no retry, no session', async () => {
     const d = device();
-    service.simulator.setFaults({ errcode: 45011, routes: ['/sns/jscode2session'] });
+    h.service.simulator.setFaults({ errcode: 45011, routes: ['/sns/jscode2session'] });
     const error = await d.client.ready().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(d.sdk.WxloginError);
     expect(error).toMatchObject({ code: 'WECHAT_RATE_LIMITED', statusCode: 429, retryAfterSeconds: expect.any(Number) });
-    expect(relay.callsTo(LOGIN)).toHaveLength(1);
+    expect(h.relay.callsTo(LOGIN)).toHaveLength(1);
     expect(d.client.isLoggedIn()).toBe(false);
   });
 
@@ -126,7 +98,7 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     d.wx.login = ((options: { success: (r: { code: string }) => void }) =>
       handedOut++ === 0 ? void setTimeout(() => options.success({ code: 'expired-code-0001' })) : realLogin(options)) as typeof d.wx.login;
     const user = await d.client.ready();
-    const codes = relay.callsTo(LOGIN).map((c) => (c.body as { code: string }).code);
+    const codes = h.relay.callsTo(LOGIN).map((c) => (c.body as { code: string }).code);
     expect(codes).toHaveLength(2);
     expect(codes[0]).toBe('expired-code-0001');
     expect(codes[1]).not.toBe(codes[0]);
@@ -139,7 +111,7 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     d.wx.login = ((options: { success: (r: { code: string }) => void }) =>
       void setTimeout(() => options.success({ code: `refused-code-${n++}` }))) as typeof d.wx.login;
     await expect(d.client.ready()).rejects.toMatchObject({ code: 'INVALID_CODE', statusCode: 400 });
-    const codes = relay.callsTo(LOGIN).map((c) => (c.body as { code: string }).code);
+    const codes = h.relay.callsTo(LOGIN).map((c) => (c.body as { code: string }).code);
     expect(codes).toEqual(['refused-code-0', 'refused-code-1']);
   });
 
@@ -148,7 +120,7 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     d.wx.control.failLogins('login:fail system error');
     const error = await d.client.ready().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'WX_LOGIN_FAILED', errMsg: 'login:fail system error' });
-    expect(relay.calls).toEqual([]);
+    expect(h.relay.calls).toEqual([]);
     d.wx.control.failLogins(undefined);
     expect((await d.client.ready()).openid).toBe(d.wx.control.openid);
   });

@@ -1,34 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, type Device } from './helpers/device.js';
-import { startRelay, type Relay } from './helpers/relay.js';
-import { startService, type RunningService } from './helpers/service.js';
+import { describe, expect, it } from 'vitest';
+import { useSdkHarness } from './helpers/harness.js';
 
 const PHONE = '/v1/me/phone';
 
 describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData against a real wxlogin serve [sqlite]', () => {
-  let service: RunningService;
-  let relay: Relay;
-  let nextNumber = 13800138000;
-  const devices: Device[] = [];
-  const device = (options: Parameters<typeof createDevice>[2] = {}): Device => {
-    const made = createDevice(service, relay.url, { ...options, wx: { phoneNumber: String(nextNumber++), ...options.wx } });
-    devices.push(made);
-    return made;
-  };
-
-  beforeAll(async () => {
-    service = await startService();
-    relay = await startRelay(service.url);
-  });
-  afterEach(() => {
-    relay.calls.length = 0;
-    service.simulator.resetStats();
-  });
-  afterAll(async () => {
-    for (const d of devices) expect(d.strayGlobals()).toEqual([]);
-    await relay?.close();
-    await service?.stop();
-  });
+  const h = useSdkHarness({}, (n) => ({ wx: { phoneNumber: String(13800138000 + n) } }));
+  const device = h.device;
 
   it('phone by code: the event detail as it comes → the user with the number in E.164', async () => {
     const d = device({ wx: { phoneNumber: '13912345678' } });
@@ -37,10 +14,10 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     d.client.onChange((u) => changes.push(u));
     const bound = await d.client.bindPhone(await d.wx.control.getPhoneNumber());
     expect(bound).toMatchObject({ id: user.id, phone: '+8613912345678' });
-    expect(relay.callsTo(PHONE).map((c) => Object.keys(c.body as object))).toEqual([['code']]);
+    expect(h.relay.callsTo(PHONE).map((c) => Object.keys(c.body as object))).toEqual([['code']]);
     expect(changes).toEqual([bound]);
     expect((await d.client.getUser()).phone).toBe('+8613912345678');
-    expect(service.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(1);
+    expect(h.service.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(1);
   });
 
   it('real-time verification gives the same code shape and binds the same way', async () => {
@@ -53,14 +30,14 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
   it('a refusal is PHONE_DENIED and the quota error (errno 1400001) PHONE_QUOTA_EXCEEDED, neither with a request', async () => {
     const d = device({ wx: { phoneQuota: 0 } });
     await d.client.ready();
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     const denied = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ deny: true })).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(d.sdk.WxloginError);
     expect(denied).toMatchObject({ code: 'PHONE_DENIED', errMsg: 'getPhoneNumber:fail user deny' });
     const quota = await d.client.bindPhone(await d.wx.control.getPhoneNumber()).catch((e: unknown) => e);
     expect(quota).toMatchObject({ code: 'PHONE_QUOTA_EXCEEDED', errno: 1400001 });
     expect(d.sdk.errorMessage('PHONE_QUOTA_EXCEEDED')).toMatch(/次数/);
-    expect(relay.calls).toEqual([]);
+    expect(h.relay.calls).toEqual([]);
   });
 
   it('a double tap sends one request and both taps get the bound user', async () => {
@@ -70,8 +47,8 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     const second = await d.wx.control.getPhoneNumber();
     const [a, b] = await Promise.all([d.client.bindPhone(first), d.client.bindPhone(second)]);
     expect(a).toEqual(b);
-    expect(relay.callsTo(PHONE)).toHaveLength(1);
-    expect(service.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(1);
+    expect(h.relay.callsTo(PHONE)).toHaveLength(1);
+    expect(h.service.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(1);
   });
 
   it('legacy encryptedData + iv is sent as is and binds the number', async () => {
@@ -81,22 +58,22 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     expect(detail).toMatchObject({ encryptedData: expect.any(String), iv: expect.any(String) });
     const bound = await d.client.bindPhone(detail);
     expect(bound.phone).toBe('+8613700001111');
-    expect(relay.callsTo(PHONE).map((c) => Object.keys(c.body as object).sort())).toEqual([['encryptedData', 'iv']]);
+    expect(h.relay.callsTo(PHONE).map((c) => Object.keys(c.body as object).sort())).toEqual([['encryptedData', 'iv']]);
   });
 
   it('a stale session_key: WECHAT_SESSION_STALE after a re-login, the payload never replayed, the next tap works', async () => {
     const d = device({ wx: { phoneNumber: '13700002222' } });
     const user = await d.client.ready();
     // Something outside the SDK gave the user a new session_key at WeChat: the service still holds the old one.
-    service.simulator.login({ appid: service.appid, openid: user.openid });
+    h.service.simulator.login({ appid: h.service.appid, openid: user.openid });
     const stale = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true })).catch((e: unknown) => e);
     expect(stale).toMatchObject({ code: 'WECHAT_SESSION_STALE', statusCode: 409 });
     expect(d.sdk.errorMessage('WECHAT_SESSION_STALE')).toMatch(/再点一次/);
-    expect(relay.callsTo(PHONE)).toHaveLength(1);
+    expect(h.relay.callsTo(PHONE)).toHaveLength(1);
     expect(d.wx.control.logins).toBe(2);
     const bound = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }));
     expect(bound).toMatchObject({ id: user.id, phone: '+8613700002222' });
-    expect(relay.callsTo(PHONE)).toHaveLength(2);
+    expect(h.relay.callsTo(PHONE)).toHaveLength(2);
   });
 
   it('legacy data tapped with no session stored: the SDK logs in, does not send the stale payload, the next tap works', async () => {
@@ -104,10 +81,9 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     await first.client.ready();
     first.wx.removeStorageSync('wxlogin');
     const d = first.relaunch();
-    devices.push(d);
     const stale = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true })).catch((e: unknown) => e);
     expect(stale).toMatchObject({ code: 'WECHAT_SESSION_STALE' });
-    expect(relay.callsTo(PHONE)).toEqual([]);
+    expect(h.relay.callsTo(PHONE)).toEqual([]);
     expect((await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }))).phone).toBe('+8613700003333');
   });
 
@@ -126,9 +102,9 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
   it('decrypt opens encryptedData with the session_key kept on the service', async () => {
     const d = device();
     const user = await d.client.ready();
-    const sealed = service.simulator.encrypt({ appid: service.appid, openid: user.openid, data: { stepInfoList: [{ step: 4200 }] } });
+    const sealed = h.service.simulator.encrypt({ appid: h.service.appid, openid: user.openid, data: { stepInfoList: [{ step: 4200 }] } });
     const data = await d.client.decrypt<{ stepInfoList: { step: number }[]; watermark: { appid: string } }>(sealed);
     expect(data.stepInfoList).toEqual([{ step: 4200 }]);
-    expect(data.watermark.appid).toBe(service.appid);
+    expect(data.watermark.appid).toBe(h.service.appid);
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDevice, type Device } from './helpers/device.js';
-import { startRelay, type Relay } from './helpers/relay.js';
+import { useSdkHarness } from './helpers/harness.js';
 import { startService, type RunningService } from './helpers/service.js';
 
 /** Another API of the team's (or someone else's): records what arrives, answers `status()` with a JSON echo. */
@@ -35,36 +35,23 @@ async function startOtherApi(): Promise<OtherApi> {
 }
 
 describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]', () => {
-  let service: RunningService;
-  let relay: Relay;
   let listed: OtherApi;
   let stranger: OtherApi;
-  const devices: Device[] = [];
-  const device = (options: Parameters<typeof createDevice>[2] = {}): Device => {
-    const made = createDevice(service, relay.url, { ...options, client: { apiOrigins: [listed.url], ...options.client } });
-    devices.push(made);
-    return made;
-  };
+  const h = useSdkHarness({}, () => ({ client: { apiOrigins: [listed.url] } }));
+  const device = h.device;
 
   beforeAll(async () => {
-    service = await startService();
-    relay = await startRelay(service.url);
     listed = await startOtherApi();
     stranger = await startOtherApi();
   });
   afterEach(() => {
-    relay.rule = undefined;
-    relay.calls.length = 0;
     listed.seen.length = 0;
     stranger.seen.length = 0;
     listed.status = () => 200;
   });
   afterAll(async () => {
-    for (const d of devices) expect(d.strayGlobals()).toEqual([]);
     await listed?.close();
     await stranger?.close();
-    await relay?.close();
-    await service?.stop();
   });
 
   it('the bearer goes to the service and apiOrigins only, never to another origin', async () => {
@@ -78,7 +65,7 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     expect(listed.seen.map((s) => s.headers.authorization)).toEqual([`Bearer ${token}`]);
     expect(stranger.seen.map((s) => s.headers.authorization)).toEqual([undefined, undefined]);
     expect(stranger.seen[0]?.body).toBe('{"event":"view"}');
-    expect(relay.callsTo('/v1/me')).toEqual([]);
+    expect(h.relay.callsTo('/v1/me')).toEqual([]);
   });
 
   it('a header the caller sets for another origin is the caller’s: sent as given', async () => {
@@ -96,7 +83,7 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     listed.status = () => (calls++ === 0 ? 401 : 200);
     const answer = await d.client.request<{ echo: string }>({ url: `${listed.url}/profile` });
     expect(answer).toMatchObject({ statusCode: 200, data: { echo: '/profile' } });
-    expect(relay.callsTo('/v1/auth/refresh').map((c) => c.status)).toEqual([200]);
+    expect(h.relay.callsTo('/v1/auth/refresh').map((c) => c.status)).toEqual([200]);
     const [first, second] = listed.seen.map((s) => s.headers.authorization);
     expect(second).not.toBe(first);
     // Still 401 with a token received moments ago: not about expiry, so it surfaces — no refresh at every call.
@@ -104,12 +91,12 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ code: 'HTTP_ERROR', statusCode: 401 });
     await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ statusCode: 401 });
     expect(listed.seen).toHaveLength(4);
-    expect(relay.callsTo('/v1/auth/refresh')).toHaveLength(1);
+    expect(h.relay.callsTo('/v1/auth/refresh')).toHaveLength(1);
     // An older token: one refresh and one replay, then the 401 surfaces.
     d.advanceClock(60_000);
     await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ statusCode: 401 });
     expect(listed.seen).toHaveLength(6);
-    expect(relay.callsTo('/v1/auth/refresh')).toHaveLength(2);
+    expect(h.relay.callsTo('/v1/auth/refresh')).toHaveLength(2);
   });
 
   it('statuses ≥ 400 reject with WxloginError: the envelope’s code, or HTTP_ERROR with statusCode and data', async () => {
@@ -128,10 +115,10 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     await d.client.ready();
     const changes: unknown[] = [];
     d.client.onChange((u) => changes.push(u));
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     const user = await d.client.updateProfile({ nickname: '小明', avatarUrl: 'https://cdn.example.com/a.png' });
     expect(user).toMatchObject({ nickname: '小明', avatarUrl: 'https://cdn.example.com/a.png' });
-    expect(relay.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v1/me/profile']);
+    expect(h.relay.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v1/me/profile']);
     expect(changes).toEqual([user]);
     await expect(d.client.updateProfile({ avatarUrl: 'http://tmp/abc.jpeg' })).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
@@ -143,19 +130,19 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
   it('request:fail interrupted (5 s in the background) is NETWORK_ERROR; back in the foreground the next request works', async () => {
     const d = device({ wx: { backgroundInterruptMs: 150 } });
     await d.client.ready();
-    relay.rule = (call) => (call.path === '/v1/me' ? { delayMs: 1_000 } : 'pass');
+    h.relay.rule = (call) => (call.path === '/v1/me' ? { delayMs: 1_000 } : 'pass');
     const pending = d.client.getUser().catch((e: unknown) => e);
     d.wx.control.background();
     expect(await pending).toMatchObject({ code: 'NETWORK_ERROR', errMsg: 'request:fail interrupted' });
     d.wx.control.foreground();
-    relay.rule = undefined;
+    h.relay.rule = undefined;
     expect((await d.client.getUser()).openid).toBe(d.wx.control.openid);
   });
 
   it('a request over its timeout is NETWORK_ERROR (request:fail timeout)', async () => {
     const d = device({ client: { timeoutMs: 300 } });
     await d.client.ready();
-    relay.rule = (call) => (call.path === '/v1/me' ? { delayMs: 1_000 } : 'pass');
+    h.relay.rule = (call) => (call.path === '/v1/me' ? { delayMs: 1_000 } : 'pass');
     await expect(d.client.getUser()).rejects.toMatchObject({ code: 'NETWORK_ERROR', errMsg: expect.stringMatching(/timeout/) });
   });
 

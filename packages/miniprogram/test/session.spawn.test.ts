@@ -1,43 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDevice, type Device } from './helpers/device.js';
-import { startRelay, type Relay } from './helpers/relay.js';
-import { startService, type RunningService } from './helpers/service.js';
+import { describe, expect, it } from 'vitest';
+import { useSdkHarness } from './helpers/harness.js';
 
 const REFRESH = '/v1/auth/refresh';
 
 describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [sqlite]', () => {
-  let service: RunningService;
-  let relay: Relay;
-  const devices: Device[] = [];
-  const device = (options?: Parameters<typeof createDevice>[2]): Device => {
-    const made = createDevice(service, relay.url, options);
-    devices.push(made);
-    return made;
-  };
-  const refreshAnswers = (): (number | undefined)[] => relay.callsTo(REFRESH).map((c) => c.status);
-
-  beforeAll(async () => {
-    service = await startService();
-    relay = await startRelay(service.url);
-  });
-  afterEach(() => {
-    relay.rule = undefined;
-    relay.calls.length = 0;
-  });
-  afterAll(async () => {
-    for (const d of devices) expect(d.strayGlobals()).toEqual([]);
-    await relay?.close();
-    await service?.stop();
-  });
+  const h = useSdkHarness();
+  const device = h.device;
+  const refreshAnswers = (): (number | undefined)[] => h.relay.callsTo(REFRESH).map((c) => c.status);
 
   it('an expired access token is refreshed before use: no request ever meets a 401', async () => {
     const d = device();
     await d.client.ready();
     const before = await d.client.getAccessToken();
     d.advanceClock(15 * 60_000);
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     await d.client.getUser();
-    expect(relay.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([`POST ${REFRESH} 200`, 'GET /v1/me 200']);
+    expect(h.relay.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([`POST ${REFRESH} 200`, 'GET /v1/me 200']);
     expect(await d.client.getAccessToken()).not.toBe(before);
     // 30 s before the service's expiry counts as expired: never sent in its last seconds.
     d.advanceClock(900_000 - 30_000);
@@ -52,13 +30,12 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     const stored = JSON.parse(first.wx.getStorageSync('wxlogin') as string) as { accessToken: string };
     first.wx.setStorageSync('wxlogin', JSON.stringify({ ...stored, accessToken: `${stored.accessToken.slice(0, -6)}AAAAAA` }));
     const d = first.relaunch();
-    devices.push(d);
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     const answers = await Promise.all(Array.from({ length: 20 }, () => d.client.request<{ id: string }>({ url: '/v1/me' })));
     expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.data.id)).size).toBe(1);
     expect(refreshAnswers()).toEqual([200]);
-    const me = relay.callsTo('/v1/me').map((c) => c.status);
+    const me = h.relay.callsTo('/v1/me').map((c) => c.status);
     expect(me.filter((s) => s === 401).length + me.filter((s) => s === 200).length).toBe(me.length);
     expect(me.filter((s) => s === 200)).toHaveLength(20);
     expect(d.wx.control.requests.maxInFlight).toBeLessThanOrEqual(10);
@@ -70,7 +47,7 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     const user = await d.client.ready();
     const changes: unknown[] = [];
     d.client.onChange((u) => changes.push(u));
-    expect((await service.admin('POST', `/users/${user.id}/revoke`)).status).toBe(200);
+    expect((await h.service.admin('POST', `/users/${user.id}/revoke`)).status).toBe(200);
     const { data } = await d.client.request<{ id: string }>({ url: '/v1/me' });
     expect(data.id).toBe(user.id);
     expect(refreshAnswers()).toEqual([401]);
@@ -84,14 +61,14 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     const user = await d.client.ready();
     const changes: unknown[] = [];
     d.client.onChange((u) => changes.push(u));
-    expect((await service.admin('POST', `/users/${user.id}/disable`, { reason: 'test' })).status).toBe(200);
+    expect((await h.service.admin('POST', `/users/${user.id}/disable`, { reason: 'test' })).status).toBe(200);
     await expect(d.client.getUser()).rejects.toMatchObject({ code: 'USER_DISABLED', statusCode: 403 });
     expect(d.client.isLoggedIn()).toBe(false);
     expect(d.wx.getStorageSync('wxlogin')).toBe('');
     expect(changes).toEqual([null]);
     await expect(d.client.ready()).rejects.toMatchObject({ code: 'USER_DISABLED' });
     expect(d.wx.getStorageSync('wxlogin')).toBe('');
-    expect((await service.admin('POST', `/users/${user.id}/enable`)).status).toBe(200);
+    expect((await h.service.admin('POST', `/users/${user.id}/enable`)).status).toBe(200);
     expect((await d.client.ready()).id).toBe(user.id);
   });
 
@@ -105,8 +82,8 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     expect(d.client.isLoggedIn()).toBe(false);
     expect(d.wx.getStorageSync('wxlogin')).toBe('');
     expect(changes).toEqual([null]);
-    expect(relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken }, 204]]);
-    const replay = await fetch(`${service.url}${REFRESH}`, {
+    expect(h.relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken }, 204]]);
+    const replay = await fetch(`${h.service.url}${REFRESH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ refreshToken }),
@@ -122,7 +99,7 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     expect((await tablet.client.ready()).id).toBe(user.id);
     await phone.client.logout({ all: true });
     expect(phone.client.isLoggedIn()).toBe(false);
-    relay.calls.length = 0;
+    h.relay.calls.length = 0;
     const { data } = await tablet.client.request<{ id: string }>({ url: '/v1/me' });
     expect(data.id).toBe(user.id);
     expect(refreshAnswers()).toEqual([401]);
@@ -144,7 +121,7 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     await d.client.deleteAccount();
     expect(d.client.isLoggedIn()).toBe(false);
     expect(d.wx.getStorageSync('wxlogin')).toBe('');
-    expect((await service.admin('GET', `/users/${user.id}`)).status).toBe(404);
+    expect((await h.service.admin('GET', `/users/${user.id}`)).status).toBe(404);
     const again = await d.client.login();
     expect(again.isNew).toBe(true);
     expect(again.user.id).not.toBe(user.id);
@@ -156,7 +133,7 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     await d.client.ready();
     const { refreshToken: old } = JSON.parse(d.wx.getStorageSync('wxlogin') as string) as { refreshToken: string };
     await d.client.login();
-    await expect.poll(() => relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken: old }, 204]]);
+    await expect.poll(() => h.relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken: old }, 204]]);
     expect(d.client.isLoggedIn()).toBe(true);
     expect((await d.client.getUser()).openid).toBe(d.wx.control.openid);
   });
@@ -165,7 +142,7 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     const d = device();
     await d.client.ready();
     d.advanceClock(15 * 60_000);
-    relay.rule = (call) => (call.path === REFRESH ? { delayMs: 300 } : 'pass');
+    h.relay.rule = (call) => (call.path === REFRESH ? { delayMs: 300 } : 'pass');
     const pending = d.client.getUser().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 100));
     await d.client.logout();
@@ -179,7 +156,6 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     await first.client.ready();
     first.wx.setStorageSync('wxlogin', '{"v":1,"accessToken":');
     const d = first.relaunch();
-    devices.push(d);
     expect(d.client.isLoggedIn()).toBe(false);
     await d.client.ready();
     expect(d.client.isLoggedIn()).toBe(true);

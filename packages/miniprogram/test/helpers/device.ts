@@ -20,21 +20,37 @@ export interface Device {
 export function createDevice(
   service: RunningService,
   baseUrl: string,
-  options: { wx?: Partial<FakeWxOptions>; client?: Partial<ClientOptions> } = {},
+  options: DeviceOptions = {},
+  /** Told of the device and of each of its relaunches (the harness checks their globals at the end). */
+  onDevice: (device: Device) => void = () => undefined,
 ): Device {
-  return deviceOn(createFakeWx({ simulator: service.simulator, appid: service.appid, ...options.wx }), baseUrl, options.client ?? {});
+  const wx = createFakeWx({ simulator: service.simulator, appid: service.appid, ...options.wx });
+  return deviceOn(wx, baseUrl, options.client ?? {}, onDevice);
 }
 
-function deviceOn(wx: FakeWx, baseUrl: string, clientOptions: Partial<ClientOptions>): Device {
+/** What a test may set of a device: its fake `wx` and its SDK client. */
+export interface DeviceOptions {
+  wx?: Partial<FakeWxOptions>;
+  client?: Partial<ClientOptions>;
+}
+
+function deviceOn(
+  wx: FakeWx,
+  baseUrl: string,
+  clientOptions: Partial<ClientOptions>,
+  onDevice: (device: Device) => void,
+): Device {
   const loaded = loadSdk(wx);
   let offset = 0;
   const client = loaded.sdk.createClient({ baseUrl, now: () => Date.now() + offset, ...clientOptions });
-  return {
+  const device: Device = {
     wx,
     sdk: loaded.sdk,
     client,
     advanceClock: (ms) => void (offset += ms),
     strayGlobals: loaded.strayGlobals,
-    relaunch: (options = {}) => deviceOn(wx.control.relaunch(), baseUrl, { ...clientOptions, ...options }),
+    relaunch: (options = {}) => deviceOn(wx.control.relaunch(), baseUrl, { ...clientOptions, ...options }, onDevice),
   };
+  onDevice(device);
+  return device;
 }
