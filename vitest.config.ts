@@ -22,6 +22,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          // Inline projects do not inherit the root's test options: the timeouts are set here again.
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
           include: ['packages/*/test/**/*.test.ts'],
           exclude: ['**/*.spawn.test.ts', '**/node_modules/**'],
         },
@@ -35,6 +38,7 @@ export default defineConfig({
           fileParallelism: false,
           sequence: { groupOrder: 1 },
           testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

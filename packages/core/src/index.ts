@@ -4,6 +4,7 @@
  */
 export { ERROR_CATALOGUE, type ErrorCode } from './errors/catalogue.js';
 export {
+  API_ERRCODE_TABLE,
   ERRCODE_TABLE,
   SYNTHETIC_ERRCODES,
   TOKEN_REJECTED_ERRCODES,

@@ -305,6 +305,16 @@ describe('token-carrying APIs', () => {
     }
   });
 
+  it("getPhoneNumber's 40029 is INVALID_PHONE_CODE (tap again) with its rid; code2Session's 40029 stays INVALID_CODE", async () => {
+    scriptWith((_req, res) => answer(res, { errcode: 40029, errmsg: 'invalid code, rid: 6593c4d1-0b1b-phone' }));
+    const phone = await failure(client().getPhoneNumber(APPID, 'used-phone-code', { openid: 'o1' }));
+    expect([phone.errcode, phone.kind, phone.code, phone.status, phone.api]).toEqual([40029, 'invalid_code', 'INVALID_PHONE_CODE', 400, 'getPhoneNumber']);
+    expect(phone.rid).toBe('6593c4d1-0b1b-phone');
+    upstream.script((_req, res) => answer(res, { errcode: 40029, errmsg: 'invalid code, rid: 6593c4d1-0b1b-login' }));
+    const login = await failure(client().code2Session(APPID, 'used-login-code'));
+    expect([login.kind, login.code, login.status]).toEqual(['invalid_code', 'INVALID_CODE', 400]);
+  });
+
   it('checkSession signs with the session_key text: true on 0, false on 87009', async () => {
     scriptWith((req, res) => {
       const valid = req.query.get('signature') === sessionKeySignature(SESSION_KEY);

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  API_ERRCODE_TABLE,
   ERRCODE_TABLE,
   ERROR_CATALOGUE,
   SYNTHETIC_ERRCODES,
   WeChatError,
   classifyErrcode,
   redactSecrets,
+  type WeChatApi,
   type WeChatErrorKind,
 } from '@wxlogin/core';
 import { extractRid } from '../src/errors/wechat-error.js';
@@ -44,6 +46,13 @@ const EXPECTED: [number, WeChatErrorKind, string][] = [
   [SYNTHETIC_ERRCODES.CIRCUIT_OPEN, 'unavailable', 'WECHAT_UNAVAILABLE'],
 ];
 
+// Rows where one API answers differently; docs/errors.md names the API by its WeChat path.
+const EXPECTED_PER_API: [WeChatApi, number, WeChatErrorKind, string][] = [
+  ['stableToken', 40001, 'config', 'APP_MISCONFIGURED'],
+  ['getPhoneNumber', 40029, 'invalid_code', 'INVALID_PHONE_CODE'],
+];
+const API_PATHS: Partial<Record<WeChatApi, string>> = { stableToken: 'stable_token', getPhoneNumber: 'getuserphonenumber' };
+
 describe('errcode table', () => {
   it.each(EXPECTED)('errcode %i is %s / %s', (errcode, kind, code) => {
     const rule = classifyErrcode(errcode);
@@ -68,6 +77,21 @@ describe('errcode table', () => {
     expect(classifyErrcode(40001, 'getPhoneNumber').kind).toBe('token_expired');
   });
 
+  it('40029 at getuserphonenumber is INVALID_PHONE_CODE (tap again), not INVALID_CODE ("call wx.login() again")', () => {
+    expect(classifyErrcode(40029, 'getPhoneNumber')).toMatchObject({ kind: 'invalid_code', code: 'INVALID_PHONE_CODE', status: 400 });
+    const error = new WeChatError({ errcode: 40029, errmsg: 'invalid code, rid: 1-2', api: 'getPhoneNumber', appid: 'wxa' });
+    expect([error.kind, error.code, error.status, error.retryable]).toEqual(['invalid_code', 'INVALID_PHONE_CODE', 400, false]);
+    expect(ERROR_CATALOGUE[error.code].message).not.toContain('wx.login');
+    for (const api of ['code2Session', 'checkSession', 'resetSessionKey', undefined] as const) {
+      expect(classifyErrcode(40029, api).code).toBe('INVALID_CODE');
+    }
+  });
+
+  it('has exactly the per-API rows the Contract lists', () => {
+    const rows = [...API_ERRCODE_TABLE].flatMap(([api, table]) => [...table].map(([errcode, rule]) => [api, errcode, rule.kind, rule.code]));
+    expect(rows).toEqual(EXPECTED_PER_API);
+  });
+
   it('docs/errors.md documents every row with its kind, code and HTTP status', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
     for (const [errcode, kind, code] of EXPECTED) {
@@ -76,6 +100,14 @@ describe('errcode table', () => {
       expect(doc, `row for ${errcode}`).toMatch(row);
     }
     for (const code of Object.keys(ERROR_CATALOGUE)) expect(doc).toContain(`\`${code}\``);
+    for (const [api, errcode, kind, code] of EXPECTED_PER_API) {
+      const status = ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status;
+      const row = new RegExp(
+        `^\\|\\s*${errcode} at \`${API_PATHS[api]}\`\\s*\\|.*\\|\\s*\`${kind}\`\\s*\\|\\s*\`${code}\`\\s*\\|\\s*${status}\\s*\\|`,
+        'm',
+      );
+      expect(doc, `row for ${errcode} at ${api}`).toMatch(row);
+    }
   });
 });
 

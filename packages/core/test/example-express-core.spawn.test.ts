@@ -89,7 +89,7 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
     expect(answer.body.error.wechat).toEqual({ errcode: 40029, rid: expect.stringMatching(/^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/) });
   });
 
-  it("POST /phone redeems a phone code with the session's openid; another user's code is INVALID_CODE", async () => {
+  it("POST /phone redeems a phone code with the session's openid; another user's code is INVALID_PHONE_CODE", async () => {
     const me = await login();
     const { code } = sim.phoneCode({ appid: APPID, openid: me.openid, phoneNumber: '13800138000' });
     const phone = await post('/phone', { code }, me.body.token);
@@ -98,7 +98,7 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
 
     const other = await login();
     const theirs = sim.phoneCode({ appid: APPID, openid: other.openid });
-    expectError(await post('/phone', { code: theirs.code }, me.body.token), 'INVALID_CODE');
+    expectError(await post('/phone', { code: theirs.code }, me.body.token), 'INVALID_PHONE_CODE');
   });
 
   it('POST /decrypt opens data sealed with the session_key kept on the server; a newer key on the device is 409', async () => {

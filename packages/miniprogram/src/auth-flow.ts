@@ -29,11 +29,12 @@ export interface LoginOutcome {
 }
 
 // A login retried with the same code and nonce costs no second WeChat call (the service replays its answer for 60 s
-// after it handled the first): worth a few seconds. A refresh retried with the same token gets the same successor
-// only inside the service's rotation grace (`WXLOGIN_REFRESH_GRACE_S`, judged from the rotation's commit): one quick
-// retry, never after a slow failure — later it would look like reuse and end the session.
+// after it handled the first, and takes over the claim of a request that died): worth several seconds. A refresh
+// retried with the same token gets the same successor only inside the service's rotation grace
+// (`WXLOGIN_REFRESH_GRACE_S`, 10 s by default, counted from the rotation's statement, which ran after our first
+// attempt began): so no refresh retry starts later than 8 s after the first attempt — a slow failure is not retried.
 const LOGIN_RETRY: RetryPolicy = { retries: 3, maxWaitSeconds: 10, maxElapsedMs: 30_000 };
-const REFRESH_RETRY: RetryPolicy = { retries: 1, maxWaitSeconds: 1, maxElapsedMs: 1_500 };
+const REFRESH_RETRY: RetryPolicy = { retries: 2, maxWaitSeconds: 2, maxElapsedMs: 8_000 };
 
 /**
  * Logging in and keeping the session fresh, one at a time: concurrent callers share one in-flight login and one

@@ -1,14 +1,18 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
 import type { Auth } from './auth/types.js';
 import { wechatBaseUrlWarning } from './auth/wechat-host.js';
 import type { WxloginConfig } from './config/load-config.js';
 import type { TrustProxy } from './config/parse-trust-proxy.js';
+import { clientErrorHandler } from './http/client-error.js';
+import { httpTimeoutOptions } from './http/server-timeouts.js';
 import { LOG_REDACT_PATHS } from './logger.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { createPrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { registerApiDocs } from './openapi/register-api-docs.js';
 import { openAppRedis } from './ops/app-redis.js';
+import { requestDeadlineMs } from './ops/request-deadline.js';
 import { closeConnectionsWhenDraining } from './ops/drain-on-close.js';
 import { handleError, handleNotFound } from './routes/error-handler.js';
 import { wxloginRoutes } from './routes/wxlogin-routes.js';
@@ -37,7 +41,7 @@ const BODY_LIMIT = 64 * 1024;
  */
 export async function createApp(config: WxloginConfig, options: CreateAppOptions = {}): Promise<WxloginApp> {
   const { logger, logStream, ...authOptions } = options;
-  const serverOptions: FastifyServerOptions = {
+  const serverOptions: FastifyHttpOptions<Server> = {
     ...(logger
       ? { loggerInstance: logger }
       : {
@@ -52,7 +56,13 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     bodyLimit: BODY_LIMIT,
     // No type coercion of JSON bodies; unknown fields are stripped where a schema says additionalProperties: false.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: false, useDefaults: true } },
-    return503OnClosing: true,
+    // Slow clients (slowloris) are answered 408 and cut instead of pinning a connection each.
+    ...httpTimeoutOptions(config),
+    // Node's parser errors and timeouts answered in the envelope, not Fastify's `{"error":"Bad Request"}`.
+    // Through a getter: the app's logger exists only once Fastify() has built it from these options.
+    clientErrorHandler: clientErrorHandler(() => app.log),
+    // Requests arriving while closing are answered 503 SHUTTING_DOWN in the envelope by closeConnectionsWhenDraining.
+    return503OnClosing: false,
     // A path that is not valid percent-encoding fails before routing: answer it in the envelope too.
     frameworkErrors: (error, request, reply) => void handleError(error, request, reply),
   };
@@ -79,6 +89,7 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     await app.register(wxloginRoutes, {
       auth,
       rateLimit: { perMinute: config.rateLimitPerMin, redis: shared.redis, onFailOpen: () => metrics.rateLimitFailedOpen() },
+      requestDeadlineMs: requestDeadlineMs(config),
     });
     await app.register(metricsRoute, { registry: metrics.registry, token: config.metricsToken });
     await app.ready();

@@ -125,6 +125,21 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
       expect(c.simulator.stats()[STABLE_TOKEN]).toBe(1);
     });
 
+    it('one user binding a phone at A, B and C at once: one bind, the others 429 before WeChat (the lease holds across instances)', async () => {
+      const c = await cluster(3);
+      const s = await loginOn(c, c.instances[0]!);
+      c.simulator.setFaults({ latencyMs: 200, routes: ['/wxa/business/getuserphonenumber'] });
+      c.simulator.resetStats();
+      const binds = await Promise.all(
+        c.instances.map((instance, i) => {
+          const { code } = c.simulator.phoneCode({ appid: c.appid, openid: s.openid, phoneNumber: `1380013200${i}` });
+          return instance.post('/v1/me/phone', { code }, bearer(s.accessToken));
+        }),
+      );
+      expect(binds.map(outcome).sort()).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'ok']);
+      expect(c.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(1);
+    });
+
     it('revocation fan-out: a session ended on A is refused by B at once, through Redis, not after the 5 s cache', async () => {
       const c = await cluster(3);
       const [a, b, third] = c.instances as [ClusterInstance, ClusterInstance, ClusterInstance];

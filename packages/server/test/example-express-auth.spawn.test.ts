@@ -130,7 +130,7 @@ describe('examples/express-auth: createAuth mounted in Express 5 (real process) 
     expect(bound.body).toMatchObject({ id: session.user.id, phone: '+8613800138000' });
     expect((await request('/v1/me', { token: session.accessToken })).body).toMatchObject({ phone: '+8613800138000' });
 
-    expectError(await post('/v1/me/phone', { code }, session.accessToken), 'INVALID_CODE'); // single use
+    expectError(await post('/v1/me/phone', { code }, session.accessToken), 'INVALID_PHONE_CODE'); // single use
     expectError(await post('/v1/me/phone', {}, session.accessToken), 'VALIDATION_FAILED');
     expectError(await post('/v1/me/phone', { code: 'x' }), 'UNAUTHORIZED');
   });

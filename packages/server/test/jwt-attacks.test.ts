@@ -18,6 +18,27 @@ function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The order n of P-256: (r, s) and (r, n - s) are both valid ECDSA signatures of one message. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** The token with the last character changed in its `spareBits` unused low bits, every way but the canonical one. */
+function respelledLastCharacter(token: string, spareBits: number): string[] {
+  const index = BASE64URL.indexOf(token.at(-1)!);
+  const mask = (1 << spareBits) - 1;
+  return Array.from({ length: mask }, (_, k) => `${token.slice(0, -1)}${BASE64URL[(index & ~mask) | (k + 1)]}`);
+}
+
+function sOf(token: string): bigint {
+  return BigInt(`0x${Buffer.from(token.split('.')[2]!, 'base64url').subarray(32).toString('hex')}`);
+}
+
+function withS(token: string, s: bigint): string {
+  const [header, payload, signature] = token.split('.');
+  const r = Buffer.from(signature!, 'base64url').subarray(0, 32);
+  return `${header}.${payload}.${Buffer.concat([r, Buffer.from(s.toString(16).padStart(64, '0'), 'hex')]).toString('base64url')}`;
+}
+
 async function expect401(t: TestApp, token: string): Promise<void> {
   const response = await t.get('/v1/me', token);
   expect(response.statusCode).toBe(401);
@@ -133,6 +154,59 @@ describe('access-token attacks are 401 [sqlite]', () => {
     expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200);
     t.clock.advance(5001);
     await expect401(t, body.accessToken);
+  });
+
+  it('the 15 non-canonical base64url spellings of a genuine signature are 401 (one token, one spelling)', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const spellings = respelledLastCharacter(body.accessToken, 4);
+    expect(spellings).toHaveLength(15);
+    for (const token of spellings) {
+      // jose alone would accept every one: its decoder drops the spare bits.
+      expect(Buffer.from(token.split('.')[2]!, 'base64url')).toEqual(Buffer.from(body.accessToken.split('.')[2]!, 'base64url'));
+      await expect401(t, token);
+    }
+    expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200);
+  });
+
+  it('ES256 high-s is accepted (pinned): the twin s -> n - s verifies with the same claims and dies with its session', async () => {
+    const t = await createTestApp();
+    const { kid, alg, privateKey } = await ownKey(t);
+    expect(alg).toBe('ES256');
+    // Our own signer (WebCrypto through jose) emits high s in about half its signatures: rejecting them would mean
+    // normalising every signature first, and every other verifier of our JWKS would still accept the twin.
+    let highS = 0;
+    for (let i = 0; i < 32; i++) {
+      const token = await new SignJWT({ i }).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey);
+      if (sOf(token) > P256_ORDER / 2n) highS += 1;
+    }
+    console.log(`ES256: ${highS} of 32 signatures by the deployment's own key are high-s`);
+    expect(highS).toBeGreaterThan(0);
+    expect(highS).toBeLessThan(32);
+
+    const { body } = await t.login();
+    const twin = withS(body.accessToken, P256_ORDER - sOf(body.accessToken));
+    expect(twin).not.toBe(body.accessToken);
+    const me = await t.get('/v1/me', twin);
+    expect(me.statusCode).toBe(200);
+    expect(me.json<{ id: string }>().id).toBe(body.user.id);
+    expect(await t.auth.verifyAccessToken(twin)).toEqual(await t.auth.verifyAccessToken(body.accessToken));
+    // Revocation is by sid, never by the token's text: the twin ends with the session.
+    expect((await t.post('/v1/auth/logout', { refreshToken: body.refreshToken })).statusCode).toBe(204);
+    await expect401(t, twin);
+    await expect401(t, body.accessToken);
+  });
+
+  it("a token naming a live sid with another app's appid is 401 while the genuine token's alive verdict is cached", async () => {
+    const t = await createTestApp({ extraApps: [{ appid: 'wx00000000000000aa', secret: 'second-secret' }] });
+    const { body } = await t.login();
+    const { kid, alg, privateKey } = await ownKey(t);
+    expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200); // the session's verdict is now cached
+    const crossApp = await new SignJWT({ ...claimsOf(body.accessToken), appid: 'wx00000000000000aa' })
+      .setProtectedHeader({ alg, kid, typ: 'JWT' })
+      .sign(privateKey);
+    await expect401(t, crossApp);
+    expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200);
   });
 
   it('a disabled user is 403 USER_DISABLED on /v1/me', async () => {

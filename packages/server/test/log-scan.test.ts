@@ -25,7 +25,7 @@ describe('logs [sqlite]', () => {
     remember('bogus-code-abc');
     await t.post('/v1/auth/login', { code: first.code, appid: t.appid, loginNonce: 'nonce-secret-2' });
     remember('nonce-secret-2');
-    t.clock.advance(3000);
+    t.clock.advance(t.config.refreshGraceS * 1000 + 1000);
     await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken });
     await t.get('/v1/me', `${rotated.accessToken}x`);
     const second = t.simulator.login({ appid: t.appid, openid: first.openid });

@@ -1,9 +1,28 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_DEV_SECRET } from '@wxlogin/simulator';
 import { describe, expect, it } from 'vitest';
 import type { LoginResponse } from '../src/auth/types.js';
-import { createTestApp } from './helpers/test-app.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const CODE2SESSION = '/sns/jscode2session';
 const errorCode = (response: { json(): unknown }) => (response.json() as { error: { code: string } }).error.code;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Leaves the code's memo row as an instance that crashed between claiming it and finishing would: `pending`,
+ * claimed `ageMs` ago.
+ */
+async function leavePendingAsACrashedInstance(t: TestApp, code: string, ageMs: number, loginNonce?: string): Promise<void> {
+  const claimedAt = t.clock() - ageMs;
+  const claimed = await t.store.claimLoginCode({
+    codeHash: sha256(`${t.appid}|${code}`),
+    appid: t.appid,
+    nonceHash: loginNonce === undefined ? null : sha256(loginNonce),
+    createdAt: claimedAt,
+    expiresAt: claimedAt + 5 * 60_000,
+  });
+  expect(claimed).toBe(true);
+}
 
 describe('POST /v1/auth/login [sqlite]', () => {
   it('logs a new user in, then the same openid again as an existing user with the same id', async () => {
@@ -79,7 +98,7 @@ describe('POST /v1/auth/login [sqlite]', () => {
 
   it('replays a used code within the window (with and without a nonce), not outside it', async () => {
     const t = await createTestApp();
-    // Without a nonce on the first request: any replay within the window gets the login.
+    // Without a nonce on the first request: a replay without one within the window gets the login.
     const plain = await t.login();
     t.simulator.resetStats();
     t.clock.advance(30_000);
@@ -107,6 +126,113 @@ describe('POST /v1/auth/login [sqlite]', () => {
     expect(late.statusCode).toBe(400);
     expect(errorCode(late)).toBe('CODE_ALREADY_USED');
     expect(t.simulator.stats()[CODE2SESSION]).toBe(1);
+  });
+
+  it('a replay must carry what the first request sent: none ↔ none and a nonce ↔ the same nonce; every other pairing is CODE_ALREADY_USED', async () => {
+    const t = await createTestApp();
+    const cases: [first: string | undefined, replay: string | undefined, replayed: boolean][] = [
+      [undefined, undefined, true],
+      [undefined, 'x', false], // the hole: a nonce-less login used to be handed to any nonce
+      ['n-1', 'n-1', true],
+      ['n-1', 'n-2', false],
+      ['n-1', undefined, false],
+    ];
+    for (const [firstNonce, replayNonce, replayed] of cases) {
+      const label = `first ${firstNonce ?? '(none)'}, replay ${replayNonce ?? '(none)'}`;
+      const first = await t.login(firstNonce === undefined ? {} : { loginNonce: firstNonce });
+      expect(first.status, label).toBe(200);
+      const replay = await t.post('/v1/auth/login', {
+        code: first.code,
+        appid: t.appid,
+        ...(replayNonce === undefined ? {} : { loginNonce: replayNonce }),
+      });
+      if (replayed) {
+        expect(replay.statusCode, label).toBe(200);
+        expect(replay.json<LoginResponse>().refreshToken, label).toBe(first.body.refreshToken);
+      } else {
+        expect(replay.statusCode, label).toBe(400);
+        expect(errorCode(replay), label).toBe('CODE_ALREADY_USED');
+        expect(replay.body, label).not.toContain(first.body.refreshToken);
+      }
+    }
+  });
+
+  it('an empty loginNonce is VALIDATION_FAILED (not "no nonce"), over HTTP and through createAuth, and the code stays unspent', async () => {
+    const t = await createTestApp();
+    const { code } = t.simulator.login({ appid: t.appid });
+    t.simulator.resetStats();
+    const empty = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: '' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('loginNonce') } });
+    await expect(t.auth.login({ code, loginNonce: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(0);
+    const real = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: 'n-1' });
+    expect(real.statusCode).toBe(200);
+  });
+
+  it('a code left pending by a crashed instance is taken over by the retry: 200 at once with one WeChat call, not a wait then CODE_ALREADY_USED', async () => {
+    const t = await createTestApp();
+    const { code } = t.simulator.login({ appid: t.appid });
+    // A minute ago: far past the WeChat budget plus its margin, well within the code's 5-minute life.
+    await leavePendingAsACrashedInstance(t, code, 60_000, 'nonce-crash');
+    t.simulator.resetStats();
+    const started = performance.now();
+    const retried = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: 'nonce-crash' });
+    const elapsedMs = performance.now() - started;
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(1);
+    // The old answer came after waiting out the whole WeChat budget (2 s here).
+    expect(elapsedMs).toBeLessThan(t.config.wechatTimeoutMs);
+    // The memo now belongs to the retry: a replay of it answers from the memo, without WeChat.
+    const replay = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: 'nonce-crash' });
+    expect(replay.json<LoginResponse>().refreshToken).toBe(retried.json<LoginResponse>().refreshToken);
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(1);
+  });
+
+  it('two concurrent retries of a code a crashed instance left pending: one takes it over, one WeChat call, both get the same login', async () => {
+    const t = await createTestApp();
+    t.simulator.setFaults({ latencyMs: 100, routes: [CODE2SESSION] }); // the taker stays at WeChat while the other looks
+    const { code } = t.simulator.login({ appid: t.appid });
+    await leavePendingAsACrashedInstance(t, code, 60_000, 'nonce-twice');
+    t.simulator.resetStats();
+    const responses = await Promise.all(
+      [0, 1].map(() => t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: 'nonce-twice' })),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(1);
+    const [a, b] = responses.map((r) => r.json<LoginResponse>());
+    expect(a!.refreshToken).toBe(b!.refreshToken);
+  });
+
+  it('a taken-over code WeChat had already consumed (the crash came after WeChat answered) is CODE_ALREADY_USED (40163), then replayed from the memo', async () => {
+    const t = await createTestApp();
+    const { code } = t.simulator.login({ appid: t.appid });
+    // The dead request's call reached WeChat: the code is spent there.
+    const spent = await fetch(
+      `${t.config.wechatBaseUrl}/sns/jscode2session?appid=${t.appid}&secret=${DEFAULT_DEV_SECRET}&js_code=${code}&grant_type=authorization_code`,
+    );
+    expect(((await spent.json()) as { openid?: string }).openid).toBeDefined();
+    await leavePendingAsACrashedInstance(t, code, 60_000);
+    t.simulator.resetStats();
+    const retried = await t.post('/v1/auth/login', { code, appid: t.appid });
+    expect(retried.statusCode).toBe(400);
+    expect(retried.json()).toMatchObject({ error: { code: 'CODE_ALREADY_USED', wechat: { errcode: 40163 } } });
+    const again = await t.post('/v1/auth/login', { code, appid: t.appid });
+    expect(errorCode(again)).toBe('CODE_ALREADY_USED');
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(1);
+  });
+
+  it('a code pending for less than the WeChat budget plus margin is not taken over: its holder may be alive (503, Retry-After until it turns stale, no WeChat call)', async () => {
+    const t = await createTestApp({ env: { WXLOGIN_WECHAT_TIMEOUT_MS: '200' } });
+    const { code } = t.simulator.login({ appid: t.appid });
+    await leavePendingAsACrashedInstance(t, code, 1000);
+    t.simulator.resetStats();
+    const response = await t.post('/v1/auth/login', { code, appid: t.appid });
+    expect(response.statusCode).toBe(503);
+    expect(errorCode(response)).toBe('WECHAT_UNAVAILABLE');
+    // The claim (1 s old) turns stale at the budget (0.2 s) plus the margin (5 s): Retry-After says when.
+    expect(response.headers['retry-after']).toBe('5');
+    expect(t.simulator.stats()[CODE2SESSION]).toBe(0);
   });
 
   it('a replay after the session rotated is CODE_ALREADY_USED (generation 0 is spent)', async () => {

@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../src/auth/user-view.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import type { AuditEventRow } from '../src/store/types.js';
+import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const HOUR = 3_600_000;
+const PHONE_ROUTE = '/wxa/business/getuserphonenumber';
 /** Access tokens that outlive the hour these tests move the clock through. */
 const LONG_ACCESS_TTL = '86400';
 
@@ -63,27 +66,30 @@ describe('POST /v1/me/phone by code [sqlite]', () => {
     expect(response.json<User>().phone).toBe('+85251234567');
   });
 
-  it('a code tapped by another user is refused by WeChat (openid check): INVALID_CODE, nothing bound', async () => {
+  it('a code tapped by another user is refused by WeChat (openid check): INVALID_PHONE_CODE, nothing bound', async () => {
     const t = await createTestApp();
     const [me, other] = [await session(t), await session(t)];
     const { code } = t.simulator.phoneCode({ appid: t.appid, openid: other.openid, phoneNumber: '13900000001' });
     const response = await bindPhone(t, me, { code });
     expect(response.statusCode).toBe(400);
-    expect(response.json<ErrorEnvelope>().error).toMatchObject({ code: 'INVALID_CODE', wechat: { errcode: 40029 } });
+    expect(response.json<ErrorEnvelope>().error).toMatchObject({ code: 'INVALID_PHONE_CODE', wechat: { errcode: 40029 } });
     expect((await t.get('/v1/me', me.token)).json<User>().phone).toBeNull();
     // WeChat left the code unused: its owner can still redeem it.
     const owner = await bindPhone(t, other, { code });
     expect(owner.json<User>().phone).toBe('+8613900000001');
   });
 
-  it('a used code is INVALID_CODE (40029)', async () => {
+  it('a used phone code (40029) is 400 INVALID_PHONE_CODE, "tap the button again", never INVALID_CODE\'s "call wx.login() again"', async () => {
     const t = await createTestApp();
     const s = await session(t);
     const { code } = t.simulator.phoneCode({ appid: t.appid, openid: s.openid });
     expect((await bindPhone(t, s, { code })).statusCode).toBe(200);
     const again = await bindPhone(t, s, { code });
     expect(again.statusCode).toBe(400);
-    expect(errorCode(again)).toBe('INVALID_CODE');
+    const { error } = again.json<ErrorEnvelope>();
+    expect(error).toMatchObject({ code: 'INVALID_PHONE_CODE', wechat: { errcode: 40029 } });
+    expect(error.message).toMatch(/tap the button again/);
+    expect(error.message).not.toMatch(/wx\.login/);
   });
 
   it('WeChat 87009 is WECHAT_SESSION_STALE (409)', async () => {
@@ -289,7 +295,7 @@ describe('phone bind limit [sqlite]', () => {
     expect((await bindByCode(t, a, { phoneNumber: '13500135006' })).statusCode).toBe(200);
   });
 
-  it('binds racing at the limit cannot both pass (checked again under the user lock)', async () => {
+  it('binds racing at the limit cannot both pass (one holds the user\'s bind lease, the others are refused)', async () => {
     const t = await createTestApp({ env: { WXLOGIN_PHONE_BIND_PER_HOUR: '2', WXLOGIN_ACCESS_TTL: LONG_ACCESS_TTL } });
     const s = await session(t);
     expect((await bindByCode(t, s, { phoneNumber: '13500135010' })).statusCode).toBe(200);
@@ -321,10 +327,10 @@ describe('phone code metrics [sqlite]', () => {
     await bindByCode(t, a, { phoneNumber: '13312345678' });
     expect(errorCode(await bindByCode(t, b, { phoneNumber: '13312345678' }))).toBe('PHONE_IN_USE');
     const foreign = t.simulator.phoneCode({ appid: t.appid, openid: b.openid });
-    expect(errorCode(await bindPhone(t, a, { code: foreign.code }))).toBe('INVALID_CODE');
+    expect(errorCode(await bindPhone(t, a, { code: foreign.code }))).toBe('INVALID_PHONE_CODE');
     expect(errorCode(await bindPhone(t, a, {}))).toBe('VALIDATION_FAILED');
     expect(await counted('success')).toBe(2);
-    expect(await counted('INVALID_CODE')).toBe(1);
+    expect(await counted('INVALID_PHONE_CODE')).toBe(1);
   });
 });
 
@@ -363,4 +369,81 @@ describe('phone logs [sqlite]', () => {
     // No E.164 number of any shape.
     expect(log).not.toMatch(/\+\d{8,15}/);
   });
+});
+
+/** How many answers had each status, e.g. `{ 200: 1, 429: 11 }`. */
+function statusCounts(responses: LightMyRequestResponse[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const r of responses) counts[r.statusCode] = (counts[r.statusCode] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Binds under concurrency on each real database, through the default pool of 10 connections: a bind in flight must
+ * never hold a connection while it waits, nor make other users wait.
+ */
+describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s phone binds under concurrency', (_tag, db) => {
+  if (!databaseAvailable(db)) return;
+
+  let testStore: TestStore;
+  // Apps of this describe share the database, hence the master key that sealed its signing key. Unlimited binds per
+  // hour: any refusal here comes from the bind lease.
+  const env = { WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'), WXLOGIN_PHONE_BIND_PER_HOUR: '0' };
+  beforeAll(async () => {
+    testStore = await createTestStore(db);
+  });
+  afterAll(async () => {
+    await testStore?.drop();
+  });
+
+  it('60 concurrent binds by 60 users on the default pool of 10: all 60 bound, no 503', async () => {
+    const t = await createTestApp({ store: testStore.store, env });
+    const users: Session[] = [];
+    for (let i = 0; i < 60; i += 10) users.push(...(await Promise.all(Array.from({ length: 10 }, () => session(t)))));
+    // WeChat answers slowly enough that all 60 are in flight together.
+    t.simulator.setFaults({ latencyMs: 100, routes: [PHONE_ROUTE] });
+    const numbers = users.map((_, i) => `1370000${String(i).padStart(4, '0')}`);
+    const responses = await Promise.all(users.map((u, i) => bindByCode(t, u, { phoneNumber: numbers[i]! })));
+    expect(statusCounts(responses), responses.find((r) => r.statusCode !== 200)?.body).toEqual({ 200: 60 });
+    expect(responses.map((r) => r.json<User>().phone)).toEqual(numbers.map((n) => `+86${n}`));
+  }, 20_000); // seconds only when the pool starves (the defect), so the failure shows its answers, not a timeout
+
+  it('12 parallel phone binds of one user on a pool of 10: one bind, the rest 429 with their codes unredeemed, no 503, other users log in promptly meanwhile', async () => {
+    const t = await createTestApp({ store: testStore.store, env });
+    const s = await session(t);
+    t.simulator.setFaults({ latencyMs: 300, routes: [PHONE_ROUTE] });
+    const numbers = Array.from({ length: 12 }, (_, i) => `1371000${String(i).padStart(4, '0')}`);
+    const codes = numbers.map((phoneNumber) => t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber }).code);
+    t.simulator.resetStats();
+
+    let settled = false;
+    const binds = Promise.all(codes.map((code) => bindPhone(t, s, { code }))).finally(() => {
+      settled = true;
+    });
+    // Other users log in, one after the other, for as long as the binds are in flight.
+    const loginMs: number[] = [];
+    for (let i = 0; i < 20 && !settled; i++) {
+      const started = performance.now();
+      const other = await t.login();
+      loginMs.push(performance.now() - started);
+      expect(other.status).toBe(200);
+    }
+    const responses = await binds;
+
+    expect(statusCounts(responses)).toEqual({ 200: 1, 429: 11 });
+    for (const refused of responses.filter((r) => r.statusCode === 429)) {
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json<ErrorEnvelope>().error).toEqual({ code: 'RATE_LIMITED', message: expect.stringContaining('already under way') });
+    }
+    // Only the bind that held the lease reached WeChat.
+    expect(t.simulator.stats()[PHONE_ROUTE]).toBe(1);
+    expect(loginMs.length).toBeGreaterThan(0);
+    expect(Math.max(...loginMs)).toBeLessThan(1500);
+
+    // A refused code was never redeemed: tapping "retry" with it binds its number.
+    const refusedAt = responses.findIndex((r) => r.statusCode === 429);
+    const retried = await bindPhone(t, s, { code: codes[refusedAt]! });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json<User>().phone).toBe(`+86${numbers[refusedAt]}`);
+  }, 20_000);
 });

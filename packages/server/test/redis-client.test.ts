@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   closeRedisClient,
   createRedisClient,
+  duplicateRedisClient,
   redisState,
   waitForRedisReady,
 } from '../src/cache/redis/redis-client.js';
@@ -49,6 +50,53 @@ async function timeEveryMethod(cache: RedisTokenCache): Promise<{ slowestMs: num
     allRejected &&= rejected;
   }
   return { slowestMs, allRejected };
+}
+
+/**
+ * A loopback stand-in for a Redis whose ACL forbids INFO (as some managed services do): INFO is refused with
+ * NOPERM, PING answers PONG, anything else OK. Only what the ready check needs; the real server is never touched.
+ */
+async function startAclRestrictedRedis(): Promise<{ port: number; commands(): string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    let pending = '';
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      // Bounded: one pass per complete command in what arrived.
+      for (let round = 0; round < 1000; round += 1) {
+        const match = /^\*(\d+)\r\n/.exec(pending);
+        if (!match) return;
+        let at = match[0].length;
+        const parts: string[] = [];
+        for (let i = 0; i < Number(match[1]); i += 1) {
+          const header = /^\$(\d+)\r\n/.exec(pending.slice(at));
+          if (!header || pending.length < at + header[0].length + Number(header[1]) + 2) return;
+          at += header[0].length;
+          parts.push(pending.slice(at, at + Number(header[1])));
+          at += Number(header[1]) + 2;
+        }
+        pending = pending.slice(at);
+        const name = (parts[0] ?? '').toUpperCase();
+        seen.push(name);
+        if (name === 'INFO') socket.write("-NOPERM User default has no permissions to run the 'info' command\r\n");
+        else if (name === 'PING') socket.write('+PONG\r\n');
+        else socket.write('+OK\r\n');
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    commands: () => [...seen],
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe(`${REDIS_TAG} createRedisClient`, () => {
@@ -181,6 +229,62 @@ describe(`${REDIS_TAG} createRedisClient`, () => {
     expect(await cache.get('token:wxrecover')).toBe('before');
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     expect(logger.lines.filter((line) => line.msg === 'Redis connection restored')).toHaveLength(1);
+  });
+
+  it("ioredis' console [WARN] for a password Redis does not need: never printed, across an outage and its reconnection; one JSON warning", async () => {
+    const printed: string[] = [];
+    const capture = (...args: unknown[]): void => void printed.push(args.map(String).join(' '));
+    const spies = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(console, 'log')].map((spy) => spy.mockImplementation(capture));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      const p = await proxy();
+      const withPassword = new URL(p.url);
+      withPassword.password = PASSWORD; // the test Redis has none: ioredis' AUTH meets "no password configured"
+      const logger = recordingLogger();
+      const client = open(withPassword.toString(), { logger, maxReconnectDelayMs: 100 });
+      const subscriber = duplicateRedisClient(client, logger);
+      opened.push(subscriber);
+      expect(await waitForRedisReady(client, 3000)).toBe(true);
+      expect(await waitForRedisReady(subscriber, 3000)).toBe(true);
+      await p.stop();
+      expect(await eventually(() => redisState(client) === 'unreachable', 2000)).toBe(true);
+      await p.start();
+      expect(await waitForRedisReady(client, 3000)).toBe(true); // a second AUTH, a second chance to print
+      expect(await waitForRedisReady(subscriber, 3000)).toBe(true);
+      expect(await client.ping()).toBe('PONG');
+
+      expect(printed).toEqual([]);
+      const notices = logger.lines.filter((line) => line.msg?.includes('needs no password'));
+      // Once per connection however often it reconnects: the command connection's at warn, the copy's at debug.
+      expect(notices.map((line) => line.level).sort()).toEqual(['debug', 'warn']);
+      expect(notices.find((line) => line.level === 'warn')!.obj).toEqual({ redis: `127.0.0.1:${withPassword.port}` });
+      expect(logger.text()).not.toContain(PASSWORD);
+    } finally {
+      for (const spy of [...spies, stderr]) spy.mockRestore();
+    }
+  });
+
+  it("ioredis' console line for a ready check refused by ACL (NOPERM on INFO): never printed; one JSON warning, and the client is ready", async () => {
+    const printed: string[] = [];
+    const spies = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')].map((spy) =>
+      spy.mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))),
+    );
+    const server = await startAclRestrictedRedis();
+    try {
+      const logger = recordingLogger();
+      const client = open(`redis://127.0.0.1:${server.port}`, { logger });
+      expect(await waitForRedisReady(client, 3000)).toBe(true);
+      expect(await client.ping()).toBe('PONG');
+      expect(server.commands()).toContain('INFO'); // the ready check did run, and was refused
+      expect(printed).toEqual([]);
+      expect(logger.lines.filter((line) => line.msg?.includes('may not run INFO')).map((line) => line.level)).toEqual(['warn']);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await server.close();
+    }
   });
 
   it('closeRedisClient ends the connection, also when it never connected, and is safe twice', async () => {

@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TokenResponse } from '../src/auth/types.js';
+import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp } from './helpers/test-app.js';
 
 const errorCode = (response: { json(): unknown }) => (response.json() as { error: { code: string } }).error.code;
 const familyOf = (refreshToken: string) => refreshToken.split('.')[1]!;
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The token with its mac's last character changed in the two bits a 32-byte mac leaves unused (3 spellings). */
+function nonCanonicalSpellings(token: string): string[] {
+  const index = BASE64URL.indexOf(token.at(-1)!);
+  return [1, 2, 3].map((spare) => `${token.slice(0, -1)}${BASE64URL[(index & ~3) | spare]}`);
+}
 
 describe('POST /v1/auth/refresh [sqlite]', () => {
   it('rotates: the next generation, a new access token, the same session and user', async () => {
@@ -40,6 +48,47 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const again = await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken });
     expect(again.statusCode).toBe(200);
     expect(again.json<TokenResponse>().refreshToken).toBe(first.refreshToken);
+  });
+
+  it('a rotation whose statement ran 30 s after its request began (a stalled database): the client\'s retry inside grace from the statement gets the same successor, not REFRESH_TOKEN_REUSED', async () => {
+    const inner = await openStore('sqlite::memory:');
+    await inner.migrate();
+    onTestFinished(() => inner.close());
+    // The first rotateFamily call waits 30 s (by the injected clock) before the store runs its statement, as a
+    // request queued for a pool connection or a lock would.
+    let stall: (() => void) | undefined;
+    const store = new Proxy(inner, {
+      get(target, property) {
+        if (property === 'rotateFamily') {
+          return (input: Parameters<Store['rotateFamily']>[0]) => {
+            stall?.();
+            stall = undefined;
+            return target.rotateFamily(input);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const t = await createTestApp({ store });
+    const { body } = await t.login();
+    const requestStart = t.clock();
+    stall = () => t.clock.advance(30_000);
+    const first = await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken });
+    expect(first.statusCode).toBe(200);
+    const successor = first.json<TokenResponse>();
+    const statementAt = requestStart + 30_000;
+
+    // The client gave up waiting and retries the same token, 5 s after the statement (35 s after it first sent it).
+    t.clock.advance(5000);
+    const retry = await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken });
+    expect(retry.statusCode, retry.body).toBe(200);
+    expect(retry.json<TokenResponse>().refreshToken).toBe(successor.refreshToken);
+    expect(await t.store.getFamily(familyOf(body.refreshToken))).toMatchObject({ rotatedAt: statementAt, revokedAt: null });
+
+    // Grace still ends 10 s after the statement: later, the predecessor is reuse as before.
+    t.clock.set(statementAt + t.config.refreshGraceS * 1000 + 1);
+    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken }))).toBe('REFRESH_TOKEN_REUSED');
   });
 
   it('reuse after the grace window: REFRESH_TOKEN_REUSED, the family revoked and audited, its tokens dead', async () => {
@@ -88,6 +137,33 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     }
     expect((await t.store.getFamily(familyId!))?.revokedAt).toBeNull();
     expect((await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).statusCode).toBe(200);
+  });
+
+  it('the three non-canonical base64url spellings of a valid mac are UNAUTHORIZED: no rotation, no reuse, nothing revoked', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const familyId = familyOf(body.refreshToken);
+    const successor = (await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).json<TokenResponse>();
+    t.clock.advance(10_001); // past the grace window: the predecessor's canonical spelling would be reuse
+    for (const token of [successor.refreshToken, body.refreshToken]) {
+      const spellings = nonCanonicalSpellings(token);
+      expect(spellings).toHaveLength(3);
+      for (const refreshToken of spellings) {
+        // The same 32 bytes under Node's lenient decoder: only the text differs.
+        expect(Buffer.from(refreshToken.split('.')[3]!, 'base64url')).toEqual(Buffer.from(token.split('.')[3]!, 'base64url'));
+        const response = await t.post('/v1/auth/refresh', { refreshToken });
+        expect(response.statusCode).toBe(401);
+        expect(errorCode(response)).toBe('UNAUTHORIZED');
+        expect((await t.post('/v1/auth/logout', { refreshToken })).statusCode).toBe(204);
+      }
+    }
+    const family = await t.store.getFamily(familyId);
+    expect(family?.revokedAt).toBeNull();
+    expect(family?.generation).toBe(1);
+    expect((await t.store.listAudit({ limit: 10 })).items.some((e) => e.action === 'refresh.reuse_detected')).toBe(false);
+    const next = await t.post('/v1/auth/refresh', { refreshToken: successor.refreshToken });
+    expect(next.statusCode).toBe(200);
+    expect(next.json<TokenResponse>().refreshToken.split('.')[2]).toBe('2');
   });
 
   it('an expired family is SESSION_EXPIRED (sliding expiry, then the absolute one)', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdGenerator } from '../src/ids.js';
+import { allMigrations } from '../src/store/migrations/index.js';
 import {
   UniqueViolationError,
   type AuditEventRow,
@@ -90,11 +91,21 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
     });
 
     it('a migration whose DDL ran but was never recorded (process killed in between) runs again cleanly', async () => {
-      await t.exec(`delete from kysely_migration where name in ('0013_login_stats', '0014_login_stats_minute_idx')`);
+      // Every migration from 0013 on: Kysely only accepts unrecorded migrations at the end of the list.
+      await t.exec(`delete from kysely_migration where name >= '0013'`);
       await store.migrate();
       const names = (await t.exec('select name from kysely_migration')) as { name: string }[];
       expect(names.map((r) => r.name)).toContain('0014_login_stats_minute_idx');
-      expect(names).toHaveLength(14);
+      expect(names).toHaveLength(allMigrations(store.dialect).length);
+    });
+
+    it('the leases table and login_codes.claimed_at re-run cleanly when their DDL ran but was never recorded', async () => {
+      await t.exec(`delete from kysely_migration where name in ('0015_leases', '0016_login_codes_claimed_at')`);
+      await store.migrate();
+      const names = ((await t.exec('select name from kysely_migration')) as { name: string }[]).map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(['0015_leases', '0016_login_codes_claimed_at']));
+      expect(names).toHaveLength(allMigrations(store.dialect).length);
+      expect(await store.acquireLease({ name: `migrated-${hex(4)}`, owner: newId(), now: T0, ttlMs: MINUTE })).toBe(true);
     });
 
     it('three stores migrating one empty database at once all succeed, each migration applied once', async () => {
@@ -141,6 +152,93 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       await store.deleteLoginCode(pending);
       expect(await store.getLoginCode(pending)).toBeUndefined();
       expect(await store.getLoginCode(failed)).toMatchObject({ state: 'failed', errcode: '{"code":"INVALID_CODE"}' });
+    });
+
+    it('a code left pending by a dead request: of 10 concurrent takeovers exactly one wins, and the dead claim can no longer finish the row', async () => {
+      const appid = newAppid();
+      const codeHash = hex();
+      await store.claimLoginCode({ codeHash, appid, nonceHash: hex(), createdAt: T0, expiresAt: T0 + 5 * MINUTE });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: T0 });
+      const now = T0 + MINUTE;
+      const nonceHash = hex();
+      const takers = await Promise.all(
+        Array.from({ length: 10 }, () => store.takeOverLoginCode({ codeHash, staleBefore: now - 10_000, claimedAt: now, nonceHash })),
+      );
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: now, nonceHash, createdAt: T0 });
+
+      // The dead request's writes, were it to wake up, touch nothing: the row belongs to the taker now.
+      await store.failLoginCode(codeHash, '{"code":"INVALID_CODE"}', T0);
+      await store.deleteLoginCode(codeHash, T0);
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: now, errcode: null });
+      await store.failLoginCode(codeHash, '{"code":"CODE_ALREADY_USED"}', now);
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'failed', errcode: '{"code":"CODE_ALREADY_USED"}' });
+    });
+
+    it('a fresh pending row, a done row and a failed row are never taken over', async () => {
+      const appid = newAppid();
+      const fresh = hex();
+      await store.claimLoginCode({ codeHash: fresh, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
+      expect(await store.takeOverLoginCode({ codeHash: fresh, staleBefore: T0, claimedAt: T0 + 1, nonceHash: null })).toBe(false);
+      const done = await login(store, { appid, openid: newOpenid() });
+      expect(await store.takeOverLoginCode({ codeHash: done.input.codeHash, staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
+      const failed = hex();
+      await store.claimLoginCode({ codeHash: failed, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
+      await store.failLoginCode(failed, '{"code":"INVALID_CODE"}', T0);
+      expect(await store.takeOverLoginCode({ codeHash: failed, staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
+      expect(await store.takeOverLoginCode({ codeHash: hex(), staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
+    });
+
+    it('a login taken over while it was at WeChat still creates its session, but leaves the memo to the taker', async () => {
+      const appid = newAppid();
+      const openid = newOpenid();
+      const first = await login(store, { appid, openid });
+      // The same steps as `login`, with a takeover between the claim and completeLogin.
+      const codeHash = hex();
+      await store.claimLoginCode({ codeHash, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
+      expect(await store.takeOverLoginCode({ codeHash, staleBefore: T0 + 1, claimedAt: T0 + MINUTE, nonceHash: null })).toBe(true);
+      const late = await store.completeLogin({ ...first.input, codeHash, claimedAt: T0, family: { ...first.input.family, id: newId() } });
+      expect(late).toMatchObject({ familyCreated: true, user: { id: first.user.id } });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: T0 + MINUTE, familyId: null });
+      const taker = await store.completeLogin({ ...first.input, codeHash, claimedAt: T0 + MINUTE, family: { ...first.input.family, id: newId() } });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'done', familyId: expect.any(String), userId: taker.user.id });
+    });
+  });
+
+  describe(`${db.tag} leases`, () => {
+    it('a lease is refused to another owner while held, taken over once expired, and released only by its holder', async () => {
+      const name = `phone-bind:${newId()}`;
+      const [a, b, c] = [newId(), newId(), newId()];
+      expect(await store.acquireLease({ name, owner: a, now: T0, ttlMs: 1000 })).toBe(true);
+      expect(await store.acquireLease({ name, owner: b, now: T0 + 999, ttlMs: 1000 })).toBe(false);
+      // a crashed: its lease expires, and b takes it over.
+      expect(await store.acquireLease({ name, owner: b, now: T0 + 1000, ttlMs: 1000 })).toBe(true);
+      await store.releaseLease(name, a); // a waking up late must not free b's lease
+      expect(await store.acquireLease({ name, owner: c, now: T0 + 1500, ttlMs: 1000 })).toBe(false);
+      await store.releaseLease(name, b);
+      expect(await store.acquireLease({ name, owner: c, now: T0 + 1500, ttlMs: 1000 })).toBe(true);
+      // Names are independent.
+      expect(await store.acquireLease({ name: `${name}-other`, owner: a, now: T0 + 1500, ttlMs: 1000 })).toBe(true);
+    });
+
+    it('10 concurrent acquires of one free lease, then 10 takeovers of it expired: one owner wins each time', async () => {
+      const name = `phone-bind:${newId()}`;
+      const owners = Array.from({ length: 10 }, () => newId());
+      const free = await Promise.all(owners.map((owner) => store.acquireLease({ name, owner, now: T0, ttlMs: 1000 })));
+      expect(free.filter(Boolean)).toHaveLength(1);
+      const expired = await Promise.all(owners.map((owner) => store.acquireLease({ name, owner, now: T0 + 5000, ttlMs: 1000 })));
+      expect(expired.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('the sweep deletes expired leases and keeps held ones', async () => {
+      const [gone, held] = [`sweep-${newId()}`, `sweep-${newId()}`];
+      await store.acquireLease({ name: gone, owner: newId(), now: T0 - 2000, ttlMs: 1000 });
+      await store.acquireLease({ name: held, owner: newId(), now: T0, ttlMs: 1000 });
+      // Retention so long that only the leases can be old enough to go.
+      await store.sweep(T0, { familiesMs: 1000 * DAY, statsMs: 1000 * DAY });
+      // Deleted, so even a time before its expiry finds it free.
+      expect(await store.acquireLease({ name: gone, owner: newId(), now: T0 - 3000, ttlMs: 1000 })).toBe(true);
+      expect(await store.acquireLease({ name: held, owner: newId(), now: T0, ttlMs: 1000 })).toBe(false);
     });
   });
 
@@ -267,7 +365,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       store.rotateFamily({
         familyId,
         generation,
-        now,
+        clock: () => now,
         graceMs,
         refreshTtlMs: TTL,
         reuseAudit: audit('refresh.reuse_detected', { userId: null }),
@@ -316,7 +414,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       const r = await store.rotateFamily({
         familyId: f.id,
         generation: 0,
-        now: T0 + 10 + 2001,
+        clock: () => T0 + 10 + 2001,
         graceMs: 2000,
         refreshTtlMs: TTL,
         reuseAudit: auditRow,
@@ -325,7 +423,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
       expect(await store.getFamily(f.id)).toMatchObject({ revokedAt: T0 + 10 + 2001, revokedReason: 'reuse' });
       // The caller cannot know whose family it is: the store names the family's app and user in the audit row.
       expect((await store.listAudit({ userId: f.user.id, limit: 5 })).items).toEqual([
-        { ...auditRow, appid: f.user.appid, userId: f.user.id },
+        { ...auditRow, at: T0 + 10 + 2001, appid: f.user.appid, userId: f.user.id },
       ]);
       // Afterwards every presentation, even the current one, finds the family ended.
       expect(await rotate(f.id, 1, T0 + 20_000)).toEqual({ kind: 'expired' });
@@ -356,6 +454,26 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s store', (_
         expect(results.map((r) => r.kind).sort()).toEqual(['grace', 'rotated']);
         expect((await store.getFamily(f.id))?.generation).toBe(1);
       }
+    });
+
+    it('a rotation stamps rotatedAt with the clock read inside its transaction, and grace runs from there', async () => {
+      const f = await newFamily();
+      // The caller began at T0; the statement ran 30 s later (a wait for the database).
+      let reads = 0;
+      const statementAt = T0 + 30_000;
+      const r = await store.rotateFamily({
+        familyId: f.id,
+        generation: 0,
+        clock: () => (reads++, statementAt),
+        graceMs: 10_000,
+        refreshTtlMs: TTL,
+        reuseAudit: audit('refresh.reuse_detected'),
+      });
+      expect(reads).toBeGreaterThan(0);
+      expect(r).toMatchObject({ kind: 'rotated', family: { rotatedAt: statementAt, lastUsedAt: statementAt } });
+      expect((await store.getFamily(f.id))?.rotatedAt).toBe(statementAt);
+      expect((await rotate(f.id, 0, statementAt + 10_000, 10_000)).kind).toBe('grace');
+      expect((await rotate(f.id, 0, statementAt + 10_001, 10_000)).kind).toBe('reused');
     });
 
     it('revokeUserFamilies revokes every live family and counts them', async () => {

@@ -109,18 +109,30 @@ export const TOKEN_REJECTED_ERRCODES: ReadonlySet<number> = new Set([40001, 4200
 
 const UNKNOWN_RULE: ErrcodeRule = { kind: 'unknown', code: 'WECHAT_ERROR', meaning: 'not in the errcode table' };
 
-// At the token endpoints 40001 means "wrong AppSecret", not "bad token": there is no token to refetch.
-const STABLE_TOKEN_40001: ErrcodeRule = config('invalid credential (wrong AppSecret)');
+/**
+ * The rows that one API answers differently from {@link ERRCODE_TABLE}, because there the same errcode asks the
+ * caller for another remedy. `docs/errors.md` documents them too.
+ */
+export const API_ERRCODE_TABLE: ReadonlyMap<WeChatApi, ReadonlyMap<number, ErrcodeRule>> = new Map([
+  // At the token endpoint 40001 means "wrong AppSecret", not "bad token": there is no token to refetch.
+  ['stableToken', new Map([[40001, config('invalid credential (wrong AppSecret)')]])],
+  // A refused phone code is cured by another tap of the button; a new wx.login() (INVALID_CODE's advice) changes nothing.
+  [
+    'getPhoneNumber',
+    new Map<number, ErrcodeRule>([[40029, { kind: 'invalid_code', code: 'INVALID_PHONE_CODE', meaning: 'invalid phone code' }]]),
+  ],
+]);
 
 /**
  * Looks an errcode up in the errcode table.
  * @param errcode WeChat's errcode, or one of {@link SYNTHETIC_ERRCODES}.
- * @param api the API that answered; needed because 40001 at `stableToken` is a wrong secret, not a stale token.
+ * @param api the API that answered; needed because some errcodes mean another thing there
+ *   ({@link API_ERRCODE_TABLE}: 40001 at `stableToken` is a wrong secret, 40029 at `getPhoneNumber` a phone code).
  * @returns kind, service error code, its HTTP status and a short meaning;
  *   unlisted errcodes are `unknown` / `WECHAT_ERROR`.
  */
 export function classifyErrcode(errcode: number, api?: WeChatApi): ErrcodeClassification {
   const rule =
-    api === 'stableToken' && errcode === 40001 ? STABLE_TOKEN_40001 : (ERRCODE_TABLE.get(errcode) ?? UNKNOWN_RULE);
+    (api === undefined ? undefined : API_ERRCODE_TABLE.get(api)?.get(errcode)) ?? ERRCODE_TABLE.get(errcode) ?? UNKNOWN_RULE;
   return { ...rule, status: ERROR_CATALOGUE[rule.code].status };
 }

@@ -10,7 +10,17 @@ import { toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js
 import type { AdminApi } from './types.js';
 
 const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 100;
 const ACTOR = 'admin';
+
+// The HTTP schema refuses these too; this is for hosts that call `auth.admin` as a library.
+const pageLimit = (limit: number | undefined): number => {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new AppError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
+  }
+  return limit;
+};
 
 const notFound = (): AppError => new AppError('NOT_FOUND', 'No such user.');
 
@@ -44,7 +54,7 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
       const page = await store.searchUsers({
         ...(q === undefined ? {} : { q }),
         ...(cursor === undefined ? {} : { cursor }),
-        limit: limit ?? DEFAULT_LIMIT,
+        limit: pageLimit(limit),
       });
       return { items: page.items.map(toAdminUser), nextCursor: page.nextCursor };
     },
@@ -102,7 +112,7 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
       const page = await store.listAudit({
         ...(cursor === undefined ? {} : { cursor }),
         ...(userId === undefined ? {} : { userId }),
-        limit: limit ?? DEFAULT_LIMIT,
+        limit: pageLimit(limit),
       });
       return { items: page.items.map(toAdminAuditEvent), nextCursor: page.nextCursor };
     },

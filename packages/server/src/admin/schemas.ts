@@ -13,7 +13,8 @@ const pageOf = <T extends TSchema>(item: T) =>
 
 // Query strings arrive as text (the app does not coerce types): numbers are checked as digit strings.
 const CursorSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-f-]+$', description: 'the previous page\'s nextCursor' });
-const LimitSchema = Type.String({ pattern: '^[0-9]{1,3}$', description: 'page size 1..100 (default 50)' });
+// 1..100 exactly: an out-of-range page size is refused, never clamped behind the caller's back.
+const LimitSchema = Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'page size 1..100 (default 50)' });
 
 /** A user as the admin API shows it. */
 export const AdminUserSchema = Type.Object(
@@ -67,8 +68,11 @@ export const AdminUsersQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** `:id` of the user routes. */
-export const AdminUserParamsSchema = Type.Object({ id: Type.String({ maxLength: 64, description: 'user id' }) });
+/**
+ * `:id` of the user routes. Not length-checked here: an id that cannot exist is an unknown user (404), the same
+ * answer as any other id with no user, and the admin layer answers it without a query.
+ */
+export const AdminUserParamsSchema = Type.Object({ id: Type.String({ description: 'user id (a UUID; anything else is 404)' }) });
 
 /** Body of `POST /admin/api/users/:id/disable` (optional). */
 export const AdminDisableBodySchema = Type.Object(

@@ -25,7 +25,7 @@ export interface AdminApi {
   readonly tokenConfigured: boolean;
   /** Throws `UNAUTHORIZED` unless `token` is the admin token (compared in constant time). */
   verifyToken(token: string | undefined): void;
-  /** Newest first; `q` matches id, openid, unionid or E.164 phone exactly. `limit` 1..100, default 50. */
+  /** Newest first; `q` matches id, openid, unionid or E.164 phone exactly. `limit` 1..100 (else `VALIDATION_FAILED`), default 50. */
   listUsers(query: { q?: string; cursor?: string; limit?: number }): Promise<Page<AdminUser>>;
   getUser(id: string): Promise<AdminUserDetail>;
   /** Ends every session of the user; answers how many were live. */
@@ -39,6 +39,6 @@ export interface AdminApi {
   /** Login outcomes of the window, summed over every instance (this instance's counts flushed first). */
   stats(query: { window: StatsWindow; appid?: string }): Promise<LoginStatsReport>;
   apps(): Page<AdminApp>;
-  /** Newest first, optionally of one user. `limit` 1..100, default 50. */
+  /** Newest first, optionally of one user. `limit` 1..100 (else `VALIDATION_FAILED`), default 50. */
   audit(query: { cursor?: string; limit?: number; userId?: string }): Promise<Page<AdminAuditEvent>>;
 }

@@ -25,6 +25,12 @@ export const PHONE_BOUND_ACTION = 'phone.bound';
 export const PHONE_MOVED_ACTION = 'phone.moved';
 
 const HOUR_MS = 3_600_000;
+const BIND_LEASE_PREFIX = 'phone-bind:';
+/**
+ * A bind lease outlives the WeChat budget by this much, for the database statements around the call (each bounded by
+ * the statement timeout): a holder that crashed blocks its user's binds for no longer than that.
+ */
+const BIND_LEASE_MARGIN_MS = 10_000;
 const CODE_MAX = 256;
 const INTERNAL_ERROR: ErrorCode = 'INTERNAL_ERROR';
 
@@ -50,25 +56,40 @@ function bindForm(input: BindPhoneInput): BindForm {
 }
 
 /**
- * `POST /v1/me/phone` (DESIGN.md "Phone, sensitive data, profile"): checks the hourly bind limit, gets the number
- * from WeChat (code, with the session's openid so a code tapped by someone else is refused) or from legacy
- * encryptedData, and binds it in E.164. The unique index decides conflicts: `PHONE_IN_USE`, or under
- * `WXLOGIN_PHONE_CONFLICT=move` the number is taken from its holder (audited `phone.moved`). Binding the number the
- * user has already is a no-op; every real bind is audited `phone.bound`.
+ * `POST /v1/me/phone` (DESIGN.md "Phone, sensitive data, profile"): takes the user's bind lease, checks the hourly
+ * bind limit, gets the number from WeChat (code, with the session's openid so a code tapped by someone else is
+ * refused) or from legacy encryptedData, and binds it in E.164. A second bind of the same user while one is under way
+ * is refused at once with `RATE_LIMITED` (`Retry-After: 1`) before anything reaches WeChat, so its code stays usable.
+ * The unique index decides conflicts: `PHONE_IN_USE`, or under `WXLOGIN_PHONE_CONFLICT=move` the number is taken
+ * from its holder (audited `phone.moved`). Binding the number the user has already is a no-op; every real bind is
+ * audited `phone.bound`.
  */
 export async function bindPhone(ctx: AuthContext, claims: AccessTokenClaims, input: BindPhoneInput): Promise<User> {
   const form = bindForm(input);
-  const user = await activeUser(ctx, claims.sub);
-  await assertUnderBindLimit(ctx, user);
-  const phone = form.via === 'code' ? await phoneByCode(ctx, user, form.code) : await phoneByEncryptedData(ctx, user, form);
-  if (user.phoneE164 === phone) return toUser(user);
-  // Checked again under the user's cluster-wide lock: two binds racing at the limit cannot both pass. The first
-  // check, before WeChat, keeps an over-limit request from spending its code.
-  const bound = await ctx.store.withLock(`phone-bind:${user.id}`, async () => {
+  // A lease row, not a session lock: a refused bind answers at once instead of pinning a pool connection while it
+  // waits, which is how binds of one user used to starve every other request of the instance.
+  const lease = { name: `${BIND_LEASE_PREFIX}${claims.sub}`, owner: ctx.newId() };
+  const ttlMs = ctx.config.wechatTimeoutMs + BIND_LEASE_MARGIN_MS;
+  if (!(await ctx.store.acquireLease({ ...lease, now: ctx.clock(), ttlMs }))) {
+    throw new AppError('RATE_LIMITED', 'A phone bind of this user is already under way; retry in a moment.', {
+      retryAfterSeconds: 1,
+    });
+  }
+  try {
+    // Read under the lease: a bind that finished just before ours is seen (its number, its audit event).
+    const user = await activeUser(ctx, claims.sub);
+    // Under the lease, so two binds at the limit cannot both pass, and before WeChat, so an over-limit request
+    // leaves its code unspent.
     await assertUnderBindLimit(ctx, user);
-    return bind(ctx, user, phone, form.via);
-  });
-  return toUser(bound);
+    const phone = form.via === 'code' ? await phoneByCode(ctx, user, form.code) : await phoneByEncryptedData(ctx, user, form);
+    if (user.phoneE164 === phone) return toUser(user);
+    return toUser(await bind(ctx, user, phone, form.via));
+  } finally {
+    await ctx.store.releaseLease(lease.name, lease.owner).catch((error: unknown) => {
+      // The bind's own outcome stands; the lease expires by itself.
+      ctx.logger.warn({ err: error, userId: claims.sub }, 'could not release a phone-bind lease');
+    });
+  }
 }
 
 /** `WXLOGIN_PHONE_BIND_PER_HOUR`, counted from the database's audit events, so it holds across instances. */

@@ -12,6 +12,7 @@ import { countRefresh, reportOutcome } from '../metrics/count-outcomes.js';
 import { systemRandom, type RandomFill } from '../random.js';
 import { openSharedState } from '../ops/shared-state.js';
 import { createUserLoginLimit } from '../ops/user-login-limit.js';
+import { settleWithin } from '../store/client-timeouts.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createAccessTokens } from '../tokens/access-token.js';
@@ -33,6 +34,9 @@ import { createSessionCheck } from './session-check.js';
 import type { Auth, Readiness, WeChatLoginClient } from './types.js';
 import { toUser } from './user-view.js';
 import { wechatBaseUrlWarning } from './wechat-host.js';
+
+/** How long `/readyz` waits for the database's answer to its ping before calling it unreachable, ms. */
+const READINESS_TIMEOUT_MS = 1500;
 
 /** What `createAuth` may be given instead of building it from the configuration. */
 export interface CreateAuthOptions {
@@ -120,6 +124,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
     loginStats.start();
 
     const sweep = startBackgroundSweep({ store, clock, logger });
+    let pinging: Promise<void> | undefined;
 
     return {
       login: (input) =>
@@ -160,7 +165,12 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       async readiness(): Promise<Readiness> {
         let database: Readiness['database'] = 'ok';
         try {
-          await store.ping();
+          // One ping at a time, answered within READINESS_TIMEOUT_MS: a partitioned database must fail the probe,
+          // not hang it, and probes repeated meanwhile must not pile up statements on a pool that cannot answer.
+          pinging ??= store.ping().finally(() => {
+            pinging = undefined;
+          });
+          await settleWithin(pinging, READINESS_TIMEOUT_MS, 'readiness ping');
         } catch (error) {
           logger.warn({ err: error }, 'readiness: database ping failed');
           database = 'unreachable';

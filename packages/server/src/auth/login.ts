@@ -44,22 +44,28 @@ function validate(input: LoginInput): void {
   if (typeof input.code !== 'string' || input.code.length === 0 || input.code.length > CODE_MAX) {
     throw new AppError('VALIDATION_FAILED', 'code must be a non-empty string (the code of wx.login()).');
   }
-  if (input.loginNonce !== undefined && (typeof input.loginNonce !== 'string' || input.loginNonce.length > NONCE_MAX)) {
-    throw new AppError('VALIDATION_FAILED', `loginNonce must be a string of at most ${NONCE_MAX} characters.`);
+  // An empty nonce is refused, not read as "no nonce": a replay must match what the first request sent.
+  if (
+    input.loginNonce !== undefined &&
+    (typeof input.loginNonce !== 'string' || input.loginNonce.length === 0 || input.loginNonce.length > NONCE_MAX)
+  ) {
+    throw new AppError('VALIDATION_FAILED', `loginNonce must be a non-empty string of at most ${NONCE_MAX} characters.`);
   }
 }
 
 /**
  * Login exactly as DESIGN.md "Login": memo first (one WeChat call per code across the cluster), code2Session,
  * seal the session_key, one transaction for user + session + memo, then tokens. A replay of a used code within
- * the window answers from the memo.
+ * the window answers from the memo when it carries what the first request carried: the same nonce, or none when the
+ * first had none. A code left `pending` by a request that died is taken over, and WeChat is asked again.
  */
 export async function login(ctx: AuthContext, input: LoginInput): Promise<LoginResponse> {
   validate(input);
   const appid = resolveAppid(ctx, input.appid);
   const codeHash = sha256(`${appid}|${input.code}`);
-  const nonceHash = input.loginNonce ? sha256(input.loginNonce) : null;
+  const nonceHash = input.loginNonce === undefined ? null : sha256(input.loginNonce);
   const now = ctx.clock();
+  const claim: Claim = { appid, code: input.code, codeHash, input };
 
   const claimed = await ctx.store.claimLoginCode({
     codeHash,
@@ -68,20 +74,58 @@ export async function login(ctx: AuthContext, input: LoginInput): Promise<LoginR
     createdAt: now,
     expiresAt: now + Math.max(ctx.config.loginReplayS * 1000, CODE_LIFETIME_MS),
   });
-  if (!claimed) return replay(ctx, codeHash, nonceHash);
+  if (claimed) return own(ctx, claim, now);
+
+  let row = await ctx.store.getLoginCode(codeHash);
+  if (row?.state === 'pending') {
+    const taken = await takeOverIfStale(ctx, row, nonceHash);
+    if (taken !== undefined) return own(ctx, claim, taken);
+    row = await waitWhilePending(ctx, row);
+    if (row?.state === 'pending') {
+      // The holder used up its whole budget while we waited: it may have died just now.
+      const late = await takeOverIfStale(ctx, row, nonceHash);
+      if (late !== undefined) return own(ctx, claim, late);
+    }
+  }
+  return replay(ctx, row, nonceHash);
+}
+
+/** What a login holding a claim on its code exchanges. */
+interface Claim {
+  appid: string;
+  code: string;
+  codeHash: string;
+  input: LoginInput;
+}
+
+/** Exchanges a code this request holds the claim on (`claimedAt`), then wakes whoever waits on its memo row. */
+async function own(ctx: AuthContext, claim: Claim, claimedAt: number): Promise<LoginResponse> {
   try {
-    return await exchange(ctx, { appid, code: input.code, codeHash, input });
+    return await exchange(ctx, { ...claim, claimedAt });
   } finally {
     // The memo row is final now (done, failed or freed): wake whoever waits on it, here or on other instances.
-    void ctx.loginWait?.notify(codeHash);
+    void ctx.loginWait?.notify(claim.codeHash);
   }
 }
 
-async function exchange(
-  ctx: AuthContext,
-  args: { appid: string; code: string; codeHash: string; input: LoginInput },
-): Promise<LoginResponse> {
-  const { appid, codeHash, input } = args;
+/**
+ * A `pending` row whose claim is older than the WeChat budget plus a margin belongs to a request that died (a
+ * crashed or killed instance): take it over, atomically, so exactly one of the requests that find it calls WeChat.
+ * Answers the new claim, or undefined when the row is not stale or another request took it first.
+ */
+async function takeOverIfStale(ctx: AuthContext, row: LoginCodeRow, nonceHash: string | null): Promise<number | undefined> {
+  const now = ctx.clock();
+  const staleBefore = now - (ctx.config.wechatTimeoutMs + STALE_PENDING_MARGIN_MS);
+  if ((row.claimedAt ?? row.createdAt) >= staleBefore) return undefined;
+  if (!(await ctx.store.takeOverLoginCode({ codeHash: row.codeHash, staleBefore, claimedAt: now, nonceHash }))) {
+    return undefined;
+  }
+  ctx.logger.info({ appid: row.appid }, 'login code left pending by a request that died: taken over');
+  return now;
+}
+
+async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): Promise<LoginResponse> {
+  const { appid, codeHash, claimedAt, input } = args;
   let session: { openid: string; sessionKey: string; unionid?: string };
   try {
     session = await ctx.wechat.code2Session(appid, args.code);
@@ -90,9 +134,10 @@ async function exchange(
     const kind = (error as { kind?: string }).kind;
     // The code was not consumed (WeChat never answered, or refused before looking at it): let the client retry it.
     if (!appError || kind === 'unavailable' || kind === 'rate_limited' || kind === 'config') {
-      await forget(ctx, codeHash);
+      await forget(ctx, codeHash, claimedAt);
     } else {
-      await ctx.store.failLoginCode(codeHash, serialise(appError));
+      // After a takeover this may be WeChat's 40163: the dead request did reach WeChat, so the code is spent.
+      await ctx.store.failLoginCode(codeHash, serialise(appError), claimedAt);
     }
     ctx.logger.info({ appid, errorCode: appError?.code ?? 'unexpected' }, 'login failed at WeChat');
     throw appError ?? error;
@@ -104,7 +149,7 @@ async function exchange(
     try {
       await ctx.userLoginLimit.check(appid, session.openid);
     } catch (error) {
-      if (error instanceof AppError) await ctx.store.failLoginCode(codeHash, serialise(error));
+      if (error instanceof AppError) await ctx.store.failLoginCode(codeHash, serialise(error), claimedAt);
       throw error;
     }
   }
@@ -122,6 +167,7 @@ async function exchange(
       unionid: session.unionid ?? null,
       newUserId: ctx.newId(),
       sessionKeySealed: ctx.sealer.seal(session.sessionKey, sessionKeyAad(appid, session.openid)),
+      claimedAt,
       family: {
         id: familyId,
         appid,
@@ -139,39 +185,42 @@ async function exchange(
     });
   } catch (error) {
     // The code is spent at WeChat now; a retry meets 40163 and the client logs in afresh.
-    await forget(ctx, codeHash);
+    await forget(ctx, codeHash, claimedAt);
     throw error;
   }
 
   if (!completed.familyCreated) {
     const disabled = new AppError('USER_DISABLED');
-    await ctx.store.failLoginCode(codeHash, serialise(disabled));
+    await ctx.store.failLoginCode(codeHash, serialise(disabled), claimedAt);
     throw disabled;
   }
   ctx.logger.debug({ appid, userId: completed.user.id, isNew: completed.isNew }, 'login');
   return { ...(await issueTokens(ctx, completed.user, familyId, 0)), isNew: completed.isNew };
 }
 
-/** Answers a code someone else claimed: wait while pending, then replay its outcome. */
-async function replay(ctx: AuthContext, codeHash: string, nonceHash: string | null): Promise<LoginResponse> {
-  let row = await ctx.store.getLoginCode(codeHash);
-  if (row?.state === 'pending') row = await waitWhilePending(ctx, row);
+/** Answers a code someone else claimed, from its memo row as the wait left it. */
+async function replay(ctx: AuthContext, row: LoginCodeRow | undefined, nonceHash: string | null): Promise<LoginResponse> {
   if (!row) {
     // The first request failed transiently and freed the code; this one raced it.
     throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds: 1 });
   }
+  // Still pending, and not stale: the holder is alive but slow (WeChat or the database), or dead and not yet known
+  // to be. Retrying is right; Retry-After says when the claim turns stale, so that retry takes the code over.
   if (row.state === 'pending') {
-    const age = ctx.clock() - row.createdAt;
-    if (age > ctx.config.wechatTimeoutMs + STALE_PENDING_MARGIN_MS) throw new AppError('CODE_ALREADY_USED');
-    throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds: 1 });
+    const staleAt = (row.claimedAt ?? row.createdAt) + ctx.config.wechatTimeoutMs + STALE_PENDING_MARGIN_MS;
+    const retryAfterSeconds = Math.max(1, Math.ceil((staleAt - ctx.clock()) / 1000));
+    throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds });
   }
   if (row.state === 'failed') throw parseFailure(row.errcode);
 
-  // `done`: the same login again, within the window, by the same client.
-  if (ctx.clock() - row.createdAt > ctx.config.loginReplayS * 1000) throw new AppError('CODE_ALREADY_USED');
-  if (row.nonceHash !== null && (nonceHash === null || !sameHash(row.nonceHash, nonceHash))) {
-    throw new AppError('CODE_ALREADY_USED');
-  }
+  // `done`: the same login again, within the window (from the claim that answered), by the same client.
+  const answeredAt = row.claimedAt ?? row.createdAt;
+  if (ctx.clock() - answeredAt > ctx.config.loginReplayS * 1000) throw new AppError('CODE_ALREADY_USED');
+  // The replay must carry what the first request carried: a nonce-less login is not replayed to a request with a
+  // nonce (nor the reverse), or any nonce would unlock it.
+  const sameNonce =
+    row.nonceHash === null || nonceHash === null ? row.nonceHash === nonceHash : sameHash(row.nonceHash, nonceHash);
+  if (!sameNonce) throw new AppError('CODE_ALREADY_USED');
   if (row.familyId === null || row.userId === null) throw new AppError('CODE_ALREADY_USED');
   const [family, user] = await Promise.all([ctx.store.getFamily(row.familyId), ctx.store.getUser(row.userId)]);
   if (!user || !family) throw new AppError('CODE_ALREADY_USED');
@@ -201,9 +250,9 @@ async function waitWhilePending(ctx: AuthContext, first: LoginCodeRow): Promise<
   return row;
 }
 
-async function forget(ctx: AuthContext, codeHash: string): Promise<void> {
+async function forget(ctx: AuthContext, codeHash: string, claimedAt: number): Promise<void> {
   try {
-    await ctx.store.deleteLoginCode(codeHash);
+    await ctx.store.deleteLoginCode(codeHash, claimedAt);
   } catch (error) {
     ctx.logger.warn({ err: error }, 'could not free a login code after a failure');
   }

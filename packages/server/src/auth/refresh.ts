@@ -5,28 +5,27 @@ import type { TokenResponse } from './types.js';
 
 /**
  * Refresh exactly as DESIGN.md "Tokens": the current generation rotates (compare-and-swap); the direct predecessor
- * within the grace window gets the same successor again; any older generation with a valid MAC is reuse (family
- * revoked and audited by the store, `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
+ * within the grace window (measured from the rotation's statement, not from the rotating request's start) gets the
+ * same successor again; any older generation with a valid MAC is reuse (family revoked and audited by the store,
+ * `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
  */
 export async function refresh(ctx: AuthContext, input: { refreshToken: string }): Promise<TokenResponse> {
   const parsed = ctx.refreshTokens.parse(input.refreshToken);
   if (!parsed.ok) throw new AppError('UNAUTHORIZED', 'The refresh token is invalid.');
   const { familyId, generation } = parsed.claims;
-  const now = ctx.clock();
 
+  // The store reads the clock itself, inside its transaction: a request that waited for the database must not stamp
+  // the rotation with its start time, or its client's honest retry would fall outside grace and look like theft.
   const result = await ctx.store.rotateFamily({
     familyId,
     generation,
-    now,
+    clock: ctx.clock,
     graceMs: ctx.config.refreshGraceS * 1000,
     refreshTtlMs: ctx.config.refreshTtl * 1000,
     reuseAudit: {
       id: ctx.newId(),
-      at: now,
       actor: 'system',
       action: 'refresh.reuse_detected',
-      appid: null,
-      userId: null,
       detailJson: JSON.stringify({ familyId, presentedGeneration: generation }),
     },
   });

@@ -7,8 +7,15 @@ type Verdict = 'ok' | 'ended' | 'disabled';
 
 interface Entry {
   verdict: Verdict;
+  sid: string;
   userId: string;
   at: number;
+}
+
+interface Judging {
+  sid: string;
+  userId: string;
+  entry: Promise<Entry>;
 }
 
 /**
@@ -30,8 +37,12 @@ export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?
   const { store, clock } = options;
   const ttlMs = options.ttlMs ?? 5000;
   const maxEntries = options.maxEntries ?? 10_000;
+  // Keyed by everything the verdict depends on: a verdict on (sid, sub, appid) must never answer for a token that
+  // names the same sid with another user or app, whether cached or still being judged.
   const cache = new Map<string, Entry>();
-  const inFlight = new Map<string, Promise<Entry>>();
+  const inFlight = new Map<string, Judging>();
+  // Bumped by every forget: a judgement that began before a revocation may answer its own callers, never be cached.
+  let epoch = 0;
 
   async function judge(sub: string, sid: string, appid: string): Promise<Entry> {
     const [family, user] = await Promise.all([store.getFamily(sid), store.getUser(sub)]);
@@ -40,33 +51,50 @@ export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?
     if (!user) verdict = 'ended';
     else if (user.status === 'disabled') verdict = 'disabled';
     else if (!family || family.revokedAt !== null || family.userId !== sub || family.appid !== appid) verdict = 'ended';
-    return { verdict, userId: sub, at };
+    return { verdict, sid, userId: sub, at };
+  }
+
+  function start(key: string, sub: string, sid: string, appid: string): Judging {
+    const startedAt = epoch;
+    const judging: Judging = {
+      sid,
+      userId: sub,
+      entry: judge(sub, sid, appid)
+        .then((entry) => {
+          if (epoch === startedAt) {
+            cache.delete(key); // re-insert at the end: Map order is the eviction order
+            cache.set(key, entry);
+            if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+          }
+          return entry;
+        })
+        .finally(() => {
+          if (inFlight.get(key) === judging) inFlight.delete(key);
+        }),
+    };
+    inFlight.set(key, judging);
+    return judging;
+  }
+
+  function forget(matches: (item: { sid: string; userId: string }) => boolean): void {
+    epoch += 1;
+    for (const [key, entry] of cache) if (matches(entry)) cache.delete(key);
+    for (const [key, judging] of inFlight) if (matches(judging)) inFlight.delete(key);
   }
 
   return {
     async assertAlive({ sub, sid, appid }) {
-      let entry = cache.get(sid);
-      if (!entry || entry.userId !== sub || clock() - entry.at > ttlMs) {
-        let pending = inFlight.get(sid);
-        if (!pending) {
-          pending = judge(sub, sid, appid).finally(() => inFlight.delete(sid));
-          inFlight.set(sid, pending);
-        }
-        entry = await pending;
-        if (entry.userId === sub) {
-          cache.delete(sid); // re-insert at the end: Map order is the eviction order
-          cache.set(sid, entry);
-          if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-        }
-      }
+      const key = `${sid}|${sub}|${appid}`;
+      let entry = cache.get(key);
+      if (!entry || clock() - entry.at > ttlMs) entry = await (inFlight.get(key) ?? start(key, sub, sid, appid)).entry;
       if (entry.verdict === 'disabled') throw new AppError('USER_DISABLED');
       if (entry.verdict === 'ended') throw new AppError('UNAUTHORIZED', 'The session has ended.');
     },
     forgetSession(sid) {
-      cache.delete(sid);
+      forget((item) => item.sid === sid);
     },
     forgetUser(userId) {
-      for (const [sid, entry] of cache) if (entry.userId === userId) cache.delete(sid);
+      forget((item) => item.userId === userId);
     },
   };
 }

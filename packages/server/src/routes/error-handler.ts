@@ -1,6 +1,7 @@
 import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, toAppError } from '../errors.js';
+import { cutByServer } from '../http/client-error.js';
 
 /** Code of the generic 500 answer (an unexpected error: a bug, never bad input). */
 export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR' satisfies ErrorCode;
@@ -38,6 +39,7 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
  * known, and for anything unexpected a 500 with a generic message (logged with its stack, never answered with it).
  */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (isBrokenRequestStream(error, request)) return answerBrokenRequest(request, reply);
   const appError = toAppError(error) ?? fromFastifyError(error as FastifyError);
   if (!appError) {
     request.log.error({ err: error }, 'unexpected error');
@@ -54,6 +56,27 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   const envelope: ErrorEnvelope = {
     error: { code: appError.code, message: appError.message, ...(appError.wechat ? { wechat: appError.wechat } : {}) },
   };
+  return reply.code(appError.status).send(envelope);
+}
+
+/**
+ * True when `error` is the request's own body stream breaking because its connection closed before the body was
+ * complete. Node reports that as `ECONNRESET` "aborted" — the code a database connection that drops also has, so
+ * it must be told apart before {@link toAppError} mistakes a client for an outage.
+ */
+function isBrokenRequestStream(error: unknown, request: FastifyRequest): boolean {
+  return error instanceof Error && request.raw.errored === error;
+}
+
+// The client is gone (or was cut by the server for being too slow): logged as what happened, at info, with no
+// warn-level "request failed" line that would page someone about a dependency.
+function answerBrokenRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const cutWith = cutByServer(request.raw.socket);
+  if (cutWith === undefined) request.log.info({ clientAborted: true }, 'client aborted the request before its body was complete');
+  else request.log.debug({ errorCode: cutWith }, `request body cut off by the server: ${cutWith}`);
+  // Nobody reads this answer; it ends Fastify's request lifecycle in the envelope like every other.
+  const appError = new AppError(cutWith ?? 'VALIDATION_FAILED', cutWith === undefined ? 'The request body did not arrive.' : undefined);
+  const envelope: ErrorEnvelope = { error: { code: appError.code, message: appError.message } };
   return reply.code(appError.status).send(envelope);
 }
 

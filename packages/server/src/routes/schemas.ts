@@ -44,7 +44,13 @@ export const LoginBodySchema = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: 256, description: 'the code of wx.login()' }),
     appid: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'required when several apps are configured' })),
-    loginNonce: Type.Optional(Type.String({ maxLength: 256, description: 'a replay of the same code must carry the same nonce' })),
+    loginNonce: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'a replay of the same code must carry the same nonce (or none, when the first request sent none)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

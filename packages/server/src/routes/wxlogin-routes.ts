@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Auth } from '../auth/types.js';
 import { registerIpRateLimit, type IpRateLimitOptions } from '../ops/ip-rate-limit.js';
+import { DEFAULT_REQUEST_DEADLINE_MS, registerRequestDeadline } from '../ops/request-deadline.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes } from './auth-routes.js';
@@ -15,6 +16,8 @@ export interface WxloginRoutesOptions {
   auth: Auth;
   /** Per-client-IP limit of login + refresh (`createApp` passes `WXLOGIN_RATE_LIMIT_PER_MIN`); none when absent. */
   rateLimit?: IpRateLimitOptions;
+  /** The whole deadline of a request's handling, ms (`createApp` passes `requestDeadlineMs(config)`); default 20 s. */
+  requestDeadlineMs?: number;
 }
 
 /**
@@ -28,6 +31,7 @@ export const wxloginRoutes: FastifyPluginAsyncTypebox<WxloginRoutesOptions> = as
   // Only JSON is spoken here: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
   if (options.rateLimit !== undefined) await registerIpRateLimit(app, options.rateLimit);
+  registerRequestDeadline(app, options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
   await app.register(authRoutes, { auth });
   await app.register(meRoutes, { auth });
   await app.register(phoneRoutes, { auth });

@@ -13,11 +13,13 @@ import type {
   MovePhoneResult,
   Page,
   RefreshFamilyRow,
+  RotateFamilyInput,
   RotateResult,
   SigningKeyRow,
   Store,
   SweepCounts,
   SweepRetention,
+  TakeOverLoginCodeInput,
   UserRow,
   UserStatus,
 } from './types.js';
@@ -95,6 +97,27 @@ export class KyselyStore implements Store {
     return this.#d.withLock(name, fn);
   }
 
+  async acquireLease(input: { name: string; owner: string; now: number; ttlMs: number }): Promise<boolean> {
+    const { name, owner, now } = input;
+    const lease = { name, owner, expiresAt: now + input.ttlMs };
+    if (await this.#d.insertIfAbsent(this.#db, 'leases', lease)) return true;
+    // Held, or left by a crashed holder: only an expired lease is taken, and of concurrent takers the row lock lets
+    // one through (the others' WHERE no longer matches once it moved `expires_at` forward).
+    const taken = await this.#db
+      .updateTable('leases')
+      .set({ owner, expiresAt: lease.expiresAt })
+      .where('name', '=', name)
+      .where('expiresAt', '<=', now)
+      .executeTakeFirst();
+    if (taken.numUpdatedRows === 1n) return true;
+    // Released between our insert and our update: it is free now, so one more insert decides.
+    return this.#d.insertIfAbsent(this.#db, 'leases', lease);
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.#db.deleteFrom('leases').where('name', '=', name).where('owner', '=', owner).execute();
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.#db);
   }
@@ -117,28 +140,41 @@ export class KyselyStore implements Store {
       nonceHash: row.nonceHash,
       errcode: null,
       createdAt: row.createdAt,
+      claimedAt: row.createdAt,
       expiresAt: row.expiresAt,
     });
+  }
+
+  async takeOverLoginCode(input: TakeOverLoginCodeInput): Promise<boolean> {
+    // One compare-and-set: of concurrent takers the first moves the claim past `staleBefore`, and the others'
+    // WHERE, re-checked on the row they waited for, no longer matches.
+    const taken = await this.#db
+      .updateTable('login_codes')
+      .set({ claimedAt: input.claimedAt, nonceHash: input.nonceHash })
+      .where('codeHash', '=', input.codeHash)
+      .where('state', '=', 'pending')
+      .where((eb) => eb(eb.fn.coalesce('claimedAt', 'createdAt'), '<', input.staleBefore))
+      .executeTakeFirst();
+    return taken.numUpdatedRows === 1n;
   }
 
   getLoginCode(codeHash: string): Promise<LoginCodeRow | undefined> {
     return this.#db.selectFrom('login_codes').selectAll().where('codeHash', '=', codeHash).executeTakeFirst();
   }
 
-  async failLoginCode(codeHash: string, error: string): Promise<void> {
-    await this.#db
+  async failLoginCode(codeHash: string, error: string, claimedAt?: number): Promise<void> {
+    let update = this.#db
       .updateTable('login_codes')
       .set({ state: 'failed', errcode: error })
-      .where('codeHash', '=', codeHash)
-      .execute();
+      .where('codeHash', '=', codeHash);
+    if (claimedAt !== undefined) update = update.where('state', '=', 'pending').where('claimedAt', '=', claimedAt);
+    await update.execute();
   }
 
-  async deleteLoginCode(codeHash: string): Promise<void> {
-    await this.#db
-      .deleteFrom('login_codes')
-      .where('codeHash', '=', codeHash)
-      .where('state', '=', 'pending')
-      .execute();
+  async deleteLoginCode(codeHash: string, claimedAt?: number): Promise<void> {
+    let remove = this.#db.deleteFrom('login_codes').where('codeHash', '=', codeHash).where('state', '=', 'pending');
+    if (claimedAt !== undefined) remove = remove.where('claimedAt', '=', claimedAt);
+    await remove.execute();
   }
 
   completeLogin(input: CompleteLoginInput): Promise<CompleteLoginResult> {
@@ -223,11 +259,14 @@ export class KyselyStore implements Store {
           userAgent: bounded(input.family.userAgent, 512),
         })
         .execute();
-      await trx
+      let memo = trx
         .updateTable('login_codes')
         .set({ state: 'done', userId: user.id, familyId: input.family.id })
-        .where('codeHash', '=', input.codeHash)
-        .execute();
+        .where('codeHash', '=', input.codeHash);
+      if (input.claimedAt !== undefined) {
+        memo = memo.where('state', '=', 'pending').where('claimedAt', '=', input.claimedAt);
+      }
+      await memo.execute();
       return { user, isNew, familyCreated: true };
     }, true);
   }
@@ -403,17 +442,13 @@ export class KyselyStore implements Store {
       .execute();
   }
 
-  rotateFamily(input: {
-    familyId: string;
-    generation: number;
-    now: number;
-    graceMs: number;
-    refreshTtlMs: number;
-    reuseAudit: AuditEventRow;
-  }): Promise<RotateResult> {
-    const { familyId, generation, now } = input;
+  rotateFamily(input: RotateFamilyInput): Promise<RotateResult> {
+    const { familyId, generation } = input;
     return this.#tx(async (trx) => {
       for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
+        // Here, not at the request's start: the connection, the transaction and any lost race are behind us, so the
+        // stamp is the time the rotation commits, and grace for the client's retry runs from there.
+        const now = input.clock();
         // Read committed (PostgreSQL's default, set per session on MySQL): after a lost compare-and-swap this read
         // sees the winner's row, and the presentation is judged again against it.
         const family = await trx
@@ -454,7 +489,7 @@ export class KyselyStore implements Store {
             .executeTakeFirst();
           if (revoked.numUpdatedRows !== 1n) continue;
           // The caller cannot know whose family it is before this read: the audit row names it.
-          await this.#insertAudit(trx, { ...input.reuseAudit, appid: family.appid, userId: family.userId });
+          await this.#insertAudit(trx, { ...input.reuseAudit, at: now, appid: family.appid, userId: family.userId });
           return { kind: 'reused', family: { ...family, revokedAt: now, revokedReason: 'reuse' } };
         }
         // A generation ahead of the database (restored from a backup): the session cannot be continued.
@@ -628,6 +663,8 @@ export class KyselyStore implements Store {
     }
 
     const stats = await db.deleteFrom('login_stats').where('minute', '<', statsBefore).executeTakeFirst();
+    // A handful at most (a lease outlives its holder only when the holder crashed): one statement.
+    await db.deleteFrom('leases').where('expiresAt', '<', now).execute();
     return { loginCodes, families, stats: Number(stats.numDeletedRows) };
   }
 }

@@ -1,5 +1,6 @@
 import type {
   AuditEventRow,
+  LeaseRow,
   LoginCodeRow,
   LoginStatRow,
   RefreshFamilyRow,
@@ -27,6 +28,7 @@ export interface Database {
   signing_keys: SigningKeyRow;
   audit_events: AuditEventRow;
   login_stats: LoginStatRow;
+  leases: LeaseRow;
 }
 
 /** A table of {@link Database}. */

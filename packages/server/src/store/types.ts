@@ -40,6 +40,21 @@ export interface LoginCodeRow {
   /** For `failed`: the serialised error to replay (opaque to the store). */
   errcode: string | null;
   createdAt: number;
+  /**
+   * When the request now holding the row claimed it: `createdAt` for the first claim, later for a request that took
+   * over a row left `pending` by a dead one. It also fences the finishing writes: only the holder of this claim may
+   * complete, fail or free the row. Null on rows written before the column existed (then `createdAt` counts).
+   */
+  claimedAt: number | null;
+  expiresAt: number;
+}
+
+/** A row of `leases`: a named claim held by one owner until it is released or `expiresAt` passes. */
+export interface LeaseRow {
+  /** What is held, e.g. `phone-bind:<userId>`. */
+  name: string;
+  /** Who holds it: an id the acquirer made, so only it can release it. */
+  owner: string;
   expiresAt: number;
 }
 
@@ -135,6 +150,12 @@ export interface CompleteLoginInput {
   newUserId: string;
   /** `session_key`, already sealed with AAD bound to (wechat_sessions, appid, openid). */
   sessionKeySealed: string;
+  /**
+   * The caller's claim on the code (`claimedAt` of its row). When given, the row is marked `done` only while it is
+   * still `pending` under that claim: a request that was taken for dead and taken over still commits its user and
+   * session, but leaves the memo to the request that holds it now.
+   */
+  claimedAt?: number;
   /** The new session; `userId` is filled in by the store. */
   family: Omit<RefreshFamilyRow, 'userId' | 'revokedAt' | 'revokedReason'>;
   /** Audit id to use if the unionid changes. */
@@ -172,6 +193,33 @@ export interface MovePhoneResult {
   fromUserId: string | null;
 }
 
+/** What `takeOverLoginCode` needs. */
+export interface TakeOverLoginCodeInput {
+  codeHash: string;
+  /** Only a `pending` row claimed before this instant (its holder is presumed dead) is taken. */
+  staleBefore: number;
+  /** The new claim (the taker's clock); it fences the taker's finishing writes. */
+  claimedAt: number;
+  /** SHA-256 of the taker's `loginNonce`, or null: replays must now match the taker's request. */
+  nonceHash: string | null;
+}
+
+/** What `rotateFamily` needs. */
+export interface RotateFamilyInput {
+  familyId: string;
+  generation: number;
+  /**
+   * Read by the store inside the transaction, right before it judges and stamps the row: `rotatedAt` is when the
+   * rotating statement ran, not when the request began, so a request that waited for the database does not shorten
+   * the grace window of its own client's retry.
+   */
+  clock: () => number;
+  graceMs: number;
+  refreshTtlMs: number;
+  /** Inserted on reuse; the store sets `at` (the statement's time), `appid` and `userId` (the family's). */
+  reuseAudit: Omit<AuditEventRow, 'at' | 'appid' | 'userId'>;
+}
+
 /** Outcome of a refresh-token presentation, decided inside one transaction. */
 export type RotateResult =
   | { kind: 'rotated'; family: RefreshFamilyRow }
@@ -182,7 +230,7 @@ export type RotateResult =
 
 /**
  * The data port of the service. One implementation on Kysely serves SQLite, PostgreSQL and MySQL/MariaDB; what
- * differs between them (insert-if-absent, upsert, locks, connection setup) lives in `store/<dialect>/`.
+ * differs between them (insert-if-absent, upsert, the named lock, connection setup) lives in `store/<dialect>/`.
  */
 export interface Store {
   /** `sqlite`, `postgres` or `mysql`. */
@@ -191,22 +239,46 @@ export interface Store {
   migrate(): Promise<void>;
   /**
    * Runs `fn` while holding a named cluster-wide lock: a PostgreSQL advisory lock or MySQL `GET_LOCK` (waiting at
-   * most 60 s, then throwing), or on SQLite an in-process mutex (SQLite serves one process). The lock pins one pool
-   * connection while `fn` runs its queries on others. Not reentrant: never take the same name inside `fn`.
+   * most 60 s, then throwing), or on SQLite an in-process mutex (SQLite serves one process). The lock and every
+   * waiter pin one pool connection each while `fn` runs its queries on others, so it is only for rare work done once
+   * per process (creating the first signing key, `wxlogin keys rotate`), never on a request path: there, take a
+   * lease ({@link Store.acquireLease}). Not reentrant: never take the same name inside `fn`.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Takes the lease `name` for `owner` until `now + ttlMs`: inserted when absent, or taken over with a
+   * compare-and-set when the holder's lease has expired (a crashed holder). False, at once, while another owner
+   * holds it. Each call is one or two single statements: no connection is held between them, and nobody waits.
+   */
+  acquireLease(input: { name: string; owner: string; now: number; ttlMs: number }): Promise<boolean>;
+  /** Releases the lease if `owner` still holds it (a lease that expired and was taken over stays with its new owner). */
+  releaseLease(name: string, owner: string): Promise<void>;
   /** Cheap round trip, for `/readyz`. Throws when the database is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
 
   // Login memo
-  /** Inserts a `pending` row if none exists for `codeHash`. True when this caller inserted it (and so calls WeChat). */
+  /**
+   * Inserts a `pending` row if none exists for `codeHash`, claimed at `createdAt`. True when this caller inserted it
+   * (and so calls WeChat).
+   */
   claimLoginCode(row: Pick<LoginCodeRow, 'codeHash' | 'appid' | 'nonceHash' | 'createdAt' | 'expiresAt'>): Promise<boolean>;
+  /**
+   * Takes over a `pending` row whose claim is older than `staleBefore` (its request died between claiming and
+   * finishing): one compare-and-set statement, so of concurrent takers exactly one gets true and calls WeChat.
+   */
+  takeOverLoginCode(input: TakeOverLoginCodeInput): Promise<boolean>;
   getLoginCode(codeHash: string): Promise<LoginCodeRow | undefined>;
-  /** Marks the row `failed` with a serialised error to replay. */
-  failLoginCode(codeHash: string, error: string): Promise<void>;
-  /** Removes a `pending` row (after a transient WeChat failure, so the same code may be tried again). */
-  deleteLoginCode(codeHash: string): Promise<void>;
+  /**
+   * Marks the row `failed` with a serialised error to replay. With `claimedAt`, only a `pending` row still held under
+   * that claim is changed.
+   */
+  failLoginCode(codeHash: string, error: string, claimedAt?: number): Promise<void>;
+  /**
+   * Removes a `pending` row (after a transient WeChat failure, so the same code may be tried again). With
+   * `claimedAt`, only while the row is still held under that claim.
+   */
+  deleteLoginCode(codeHash: string, claimedAt?: number): Promise<void>;
   /**
    * In one short transaction: insert-if-absent the user by (appid, openid), refresh its unionid (audited when it
    * changes), set `last_login_at`, upsert the sealed session_key, create the refresh family and mark the code `done`.
@@ -226,23 +298,17 @@ export interface Store {
   // Refresh families
   getFamily(id: string): Promise<RefreshFamilyRow | undefined>;
   /**
-   * Judges a presented (familyId, generation) in one transaction:
-   * current → compare-and-swap `generation + 1` (sliding `expiresAt = min(now + refreshTtlMs, absoluteExpiresAt)`);
+   * Judges a presented (familyId, generation) in one transaction, at `now = clock()` read inside it:
+   * current → compare-and-swap `generation + 1`, `rotatedAt = now` (sliding `expiresAt = min(now + refreshTtlMs,
+   * absoluteExpiresAt)`);
    * current − 1 with `now - rotatedAt <= graceMs` → `grace` (nothing written);
    * any other older generation → revoke the family (`reuse`), insert `reuseAudit`, answer `reused`;
    * revoked, expired or past its absolute expiry → `expired`; unknown → `not_found`; a generation ahead of the
    * stored one (a database restored from a backup) → `expired`, nothing written.
-   * A lost compare-and-swap race re-reads and judges again (so of two concurrent presentations of the current
-   * generation one gets `rotated`, the other `grace`). A `rotated` family is the row after the swap.
+   * A lost compare-and-swap race re-reads the clock and the row and judges again (so of two concurrent presentations
+   * of the current generation one gets `rotated`, the other `grace`). A `rotated` family is the row after the swap.
    */
-  rotateFamily(input: {
-    familyId: string;
-    generation: number;
-    now: number;
-    graceMs: number;
-    refreshTtlMs: number;
-    reuseAudit: AuditEventRow;
-  }): Promise<RotateResult>;
+  rotateFamily(input: RotateFamilyInput): Promise<RotateResult>;
   /** Revokes one family (no-op if already revoked). True when this call revoked it. */
   revokeFamily(id: string, reason: string, now: number): Promise<boolean>;
   /** Revokes every live family of a user; answers how many. */
@@ -303,7 +369,8 @@ export interface Store {
   loginStats(query: { since: number; appid?: string }): Promise<LoginStatTotal[]>;
   /**
    * Retention: deletes expired `login_codes`, families dead (expired or revoked) for longer than
-   * `retention.familiesMs`, and stats older than `retention.statsMs`. Works in bounded batches.
+   * `retention.familiesMs`, and stats older than `retention.statsMs`. Works in bounded batches. Expired leases (left
+   * by crashed holders) go too, uncounted.
    */
   sweep(now: number, retention?: SweepRetention): Promise<SweepCounts>;
 }

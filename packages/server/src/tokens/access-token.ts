@@ -2,6 +2,7 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } fr
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
 import { UUID_PATTERN } from '../ids.js';
+import { decodeCanonicalBase64url } from './canonical-base64url.js';
 import { SIGNING_ALGS, type SigningKeyRing } from './signing-keys.js';
 
 /** The claims of a verified wxlogin access token. */
@@ -22,8 +23,9 @@ export interface AccessTokens {
   /** Signs a token for `sub` in session `sid` of `appid`; `expiresIn` is the lifetime in seconds. */
   sign(subject: { sub: string; appid: string; sid: string }): Promise<{ token: string; expiresIn: number }>;
   /**
-   * Verifies signature (the `kid`'s own alg only), `iss`, `aud`, `exp` (30 s tolerance) and the claim shapes.
-   * Throws `AppError('UNAUTHORIZED')`; header URLs and embedded keys (`jku`, `x5u`, `jwk`) are never followed.
+   * Verifies signature (the `kid`'s own alg only, in canonical base64url; an ES256 high-s signature is valid),
+   * `iss`, `aud`, `exp` (30 s tolerance) and the claim shapes. Throws `AppError('UNAUTHORIZED')`; header URLs and
+   * embedded keys (`jku`, `x5u`, `jwk`) are never followed.
    */
   verify(token: string): Promise<AccessTokenClaims>;
 }
@@ -77,6 +79,10 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
 
     async verify(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw unauthorized('Missing or malformed access token.');
+      // The header and payload are signed as text, so only the signature could be respelled (16 ways per token).
+      if (decodeCanonicalBase64url(token.slice(token.lastIndexOf('.') + 1)) === undefined) {
+        throw unauthorized('The access token is invalid.');
+      }
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, resolveKey, {

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { UUID_PATTERN } from '../ids.js';
+import { decodeCanonicalBase64url } from './canonical-base64url.js';
 
 /** The refresh-token prefix: API, never changes (a new format gets a new prefix). */
 export const REFRESH_TOKEN_PREFIX = 'wxr1';
@@ -22,8 +23,8 @@ export interface RefreshTokenCodec {
   /** Makes the token of `generation` of the family. */
   issue(familyId: string, generation: number): string;
   /**
-   * `ok` with the parts when the format and MAC are right; `malformed` / `bad_mac` otherwise. A bad MAC must not
-   * touch the family (knowing a family id must not let anyone end a session).
+   * `ok` with the parts when the format and MAC are right; `malformed` (a non-canonical base64url mac included) /
+   * `bad_mac` otherwise. A bad MAC must not touch the family (knowing a family id must not let anyone end a session).
    */
   parse(token: string): { ok: true; claims: RefreshTokenClaims } | { ok: false; reason: 'malformed' | 'bad_mac' };
 }
@@ -50,9 +51,12 @@ export function createRefreshTokenCodec(refreshKey: KeyObject): RefreshTokenCode
         return { ok: false, reason: 'malformed' };
       }
       const generation = Number(generationText);
-      const presented = Buffer.from(macText!, 'base64url');
+      // 43 characters carry 258 bits for a 256-bit mac: four spellings would decode to one mac, and only the
+      // canonical one is the token we issued.
+      const presented = decodeCanonicalBase64url(macText!);
+      if (presented?.length !== MAC_BYTES) return { ok: false, reason: 'malformed' };
       const expected = mac(familyId!, generation);
-      if (presented.length !== MAC_BYTES || !timingSafeEqual(presented, expected)) return { ok: false, reason: 'bad_mac' };
+      if (!timingSafeEqual(presented, expected)) return { ok: false, reason: 'bad_mac' };
       return { ok: true, claims: { familyId: familyId!, generation } };
     },
   };

@@ -60,6 +60,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   const client = new Redis(url, redisOptions);
   hideConnectionSecrets(client);
   watchConnection(client, options.logger ?? silentLogger);
+  routeConsoleNotices(client, options.logger ?? silentLogger);
   client.connect().catch(() => undefined);
   return client;
 }
@@ -73,7 +74,9 @@ export function duplicateRedisClient(client: Redis, logger: Logger, overrides: P
   const copy = client.duplicate({ ...overrides, lazyConnect: true });
   hideConnectionSecrets(copy);
   const quiet: LogMethod = (obj, msg) => logger.debug(obj, msg);
-  watchConnection(copy, { debug: quiet, info: quiet, warn: quiet, error: (obj, msg) => logger.error(obj, msg) });
+  const quietLogger: Logger = { debug: quiet, info: quiet, warn: quiet, error: (obj, msg) => logger.error(obj, msg) };
+  watchConnection(copy, quietLogger);
+  routeConsoleNotices(copy, quietLogger);
   copy.connect().catch(() => undefined);
   return copy;
 }
@@ -170,6 +173,69 @@ function watchConnection(client: Redis, logger: Logger): void {
     down = false;
     everReady = true;
   });
+}
+
+/** A console notice of ioredis, recognised by the error reply that triggers it. */
+interface ConsoleNotice {
+  /** The reply's text, as ioredis tests it. */
+  reply: string;
+  level: 'warn' | 'error';
+  message: string;
+}
+
+// ioredis 5 prints these with console.warn, outside the JSON log, on every (re)connection: during an outage with
+// reconnection attempts that is a stream of unstructured lines. Each is logged here once per client instead.
+const AUTH_NOTICES: readonly ConsoleNotice[] = [
+  { reply: 'no password is set', level: 'warn', message: 'Redis needs no password, but the Redis URL carries one; it is ignored' },
+  {
+    reply: 'without any password configured for the default user',
+    level: 'warn',
+    message: 'Redis needs no password, but the Redis URL carries one; it is ignored',
+  },
+  {
+    reply: "wrong number of arguments for 'auth' command",
+    level: 'error',
+    message: 'Redis 5 or older refused AUTH with a username: put only the password in the Redis URL',
+  },
+];
+const READY_CHECK_NOTICE: ConsoleNotice = {
+  reply: 'NOPERM',
+  level: 'warn',
+  message: 'the Redis user may not run INFO: connecting without checking that Redis has finished loading',
+};
+
+type Callback = (error: unknown, result?: unknown) => void;
+
+/**
+ * Catches, at their error reply, the connection notices ioredis would print with `console.warn` (an AUTH the server
+ * did not need, Redis 5's AUTH without username, a ready check refused by ACL) and logs each through `logger` once
+ * per client. The reply then reads as ioredis treats it anyway (it goes on connecting): `OK`, or an empty INFO.
+ * Only ioredis' own calls pass a callback; commands issued as promises are untouched.
+ */
+function routeConsoleNotices(client: Redis, logger: Logger): void {
+  const endpoint = redisEndpoint(client);
+  const reported = new Set<ConsoleNotice>();
+  const intercept = (method: 'auth' | 'info', notices: readonly ConsoleNotice[], substitute: unknown): void => {
+    const target = client as unknown as Record<typeof method, (...args: unknown[]) => unknown>;
+    const original = target[method].bind(client);
+    target[method] = (...args: unknown[]) => {
+      const callback = args.at(-1);
+      if (typeof callback !== 'function') return original(...args);
+      const replied: Callback = (error, result) => {
+        const text = error instanceof Error ? error.message : '';
+        const notice = notices.find((n) => text.includes(n.reply));
+        if (notice === undefined) return (callback as Callback)(error, result);
+        if (!reported.has(notice)) {
+          reported.add(notice);
+          logger[notice.level]({ redis: endpoint }, notice.message);
+        }
+        return (callback as Callback)(null, substitute);
+      };
+      return original(...args.slice(0, -1), replied);
+    };
+  };
+  intercept('auth', AUTH_NOTICES, 'OK');
+  intercept('info', [READY_CHECK_NOTICE], '');
 }
 
 /** The error's code or message only: never an attached command (its arguments may be tokens). */

@@ -1,13 +1,14 @@
 import { Migrator, type Kysely } from 'kysely';
 import type { Store } from '../types.js';
 import { initialSchema, type NamedMigration } from './initial-schema.js';
+import { leasesAndClaims } from './leases-and-claims.js';
 
 /**
  * Every migration, in order. They are code, compiled into the package, so `wxlogin migrate` finds them wherever it
  * runs from (never relative to the working directory). Append new ones; never rename or edit a shipped one.
  */
 export function allMigrations(dialect: Store['dialect']): NamedMigration[] {
-  return [...initialSchema(dialect)];
+  return [...initialSchema(dialect), ...leasesAndClaims(dialect)];
 }
 
 /** Options of {@link migrateToLatest}. */

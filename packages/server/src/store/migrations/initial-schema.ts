@@ -46,7 +46,11 @@ function dropIndex(db: Db, dialect: Store['dialect'], name: string, table: strin
   return (dialect === 'mysql' ? drop.on(table) : drop).execute();
 }
 
-function tableMigration(
+/**
+ * A migration creating one table (`IF NOT EXISTS`, with the dialect's table options), dropped on the way down. For
+ * migrations after the first schema too.
+ */
+export function tableMigration(
   dialect: Store['dialect'],
   name: string,
   build: (table: CreateTableBuilder<string, never>, t: ColumnTypes) => CreateTableBuilder<string, string>,

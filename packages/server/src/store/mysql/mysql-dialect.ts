@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { CamelCasePlugin, CompiledQuery, Kysely, MysqlDialect, sql, type DatabaseConnection } from 'kysely';
 import type { StoreDialect, UntypedKysely } from '../dialect.js';
+import { KEEP_ALIVE_INITIAL_DELAY_MS } from '../client-timeouts.js';
 import { loadPeer } from '../load-peer.js';
 import { migrateToLatest } from '../migrations/index.js';
 import type { ResolvedStoreOptions } from '../open-store.js';
 import { USER_UNIQUE_CONSTRAINTS, type Database, type UserUniqueColumn } from '../schema.js';
+import { boundedMysqlPool } from './bounded-pool.js';
 
 /** How long `withLock` waits for a holder, in seconds (`GET_LOCK` takes seconds). */
 const LOCK_WAIT_S = 60;
@@ -51,8 +53,10 @@ export async function openMysqlDialect(url: string, options: ResolvedStoreOption
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: true,
+    // TCP connect and handshake; the wait for a free connection and each statement are bounded by boundedMysqlPool.
     connectTimeout: statementTimeoutMs,
     enableKeepAlive: true,
+    keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
   });
 
   let flavor: Flavor | undefined;
@@ -75,7 +79,7 @@ export async function openMysqlDialect(url: string, options: ResolvedStoreOption
   };
 
   const db = new Kysely<Database>({
-    dialect: new MysqlDialect({ pool, onCreateConnection: setUpSession }),
+    dialect: new MysqlDialect({ pool: boundedMysqlPool(pool, statementTimeoutMs, statementTimeoutMs), onCreateConnection: setUpSession }),
     plugins: [new CamelCasePlugin()],
   });
 

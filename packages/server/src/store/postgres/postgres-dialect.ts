@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import type { StoreDialect } from '../dialect.js';
+import { KEEP_ALIVE_INITIAL_DELAY_MS } from '../client-timeouts.js';
 import { loadPeer } from '../load-peer.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { insertOnConflictDoNothing, insertOnConflictDoUpdate } from '../on-conflict.js';
 import type { ResolvedStoreOptions } from '../open-store.js';
 import { USER_UNIQUE_CONSTRAINTS, type Database, type UserUniqueColumn } from '../schema.js';
+import { boundedPostgresPool } from './bounded-pool.js';
 
 const INT8_OID = 20;
 /** How long `withLock` waits for a holder, in ms (the statement timeout is lifted while waiting). */
@@ -43,9 +45,11 @@ export async function openPostgresDialect(url: string, options: ResolvedStoreOpt
     max: options.poolMax,
     // Server-side, per session: a runaway statement is cancelled by PostgreSQL itself.
     statement_timeout: statementTimeoutMs,
-    // Without it a pool waits forever for a connection to an unreachable server.
+    // Without it a pool waits forever for a connection to an unreachable server: bounds both the wait for a free
+    // pool slot and the connect (TCP and start-up). Each statement's own client-side bound is boundedPostgresPool's.
     connectionTimeoutMillis: statementTimeoutMs,
     keepAlive: true,
+    keepAliveInitialDelayMillis: KEEP_ALIVE_INITIAL_DELAY_MS,
     application_name: 'wxlogin',
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     types: {
@@ -76,7 +80,10 @@ export async function openPostgresDialect(url: string, options: ResolvedStoreOpt
     }
   }
 
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: boundedPostgresPool(pool, statementTimeoutMs) }),
+    plugins: [new CamelCasePlugin()],
+  });
   const restoreTimeout = String(statementTimeoutMs);
 
   return {

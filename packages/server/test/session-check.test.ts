@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createSessionCheck } from '../src/auth/session-check.js';
+import type { Store } from '../src/store/types.js';
+import { createTestApp } from './helpers/test-app.js';
+
+const familyOf = (refreshToken: string) => refreshToken.split('.')[1]!;
+
+/**
+ * The real store, whose `getFamily` reads the row at once but answers only when `release()` is called: a judgement
+ * is then provably in flight while the test acts.
+ */
+function holdFamilyAnswers(store: Store): { store: Store; release(): void } {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const wrapped = new Proxy(store, {
+    get(target, property) {
+      if (property === 'getFamily') {
+        return async (id: string) => {
+          const row = await target.getFamily(id);
+          await held;
+          return row;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: wrapped, release };
+}
+
+describe('session check [sqlite]', () => {
+  it("a token naming another user's live sid is UNAUTHORIZED while that sid's own check is in flight", async () => {
+    const t = await createTestApp();
+    const owner = await t.login();
+    const other = await t.login();
+    const sid = familyOf(owner.body.refreshToken);
+    const held = holdFamilyAnswers(t.store);
+    const check = createSessionCheck({ store: held.store, clock: t.clock });
+
+    const genuine = check.assertAlive({ sub: owner.body.user.id, sid, appid: t.appid });
+    const riding = check.assertAlive({ sub: other.body.user.id, sid, appid: t.appid });
+    held.release();
+    await expect(genuine).resolves.toBeUndefined();
+    await expect(riding).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    // And not from the cache either, once the genuine verdict is in it.
+    await expect(check.assertAlive({ sub: other.body.user.id, sid, appid: t.appid })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(check.assertAlive({ sub: owner.body.user.id, sid, appid: t.appid })).resolves.toBeUndefined();
+  });
+
+  it('a session revoked while its check is in flight is not cached alive: the next check is UNAUTHORIZED at once', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const sid = familyOf(body.refreshToken);
+    const held = holdFamilyAnswers(t.store);
+    const check = createSessionCheck({ store: held.store, clock: t.clock });
+
+    const before = check.assertAlive({ sub: body.user.id, sid, appid: t.appid }); // has read the live row already
+    await t.store.revokeFamily(sid, 'logout', t.clock());
+    check.forgetSession(sid);
+    held.release();
+    await expect(before).resolves.toBeUndefined(); // it began before the revocation
+    await expect(check.assertAlive({ sub: body.user.id, sid, appid: t.appid })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
