@@ -15,18 +15,23 @@ describe('README quick start of @wxlogin/core', () => {
     expect(readFileSync(`${root}examples/core-quickstart.mjs`, 'utf8')).toBe(snippet);
   });
 
-  it('runs as written against `npx wxlogin-simulator` on its default port', async () => {
-    const sim = spawn(process.execPath, ['packages/simulator/bin/wxlogin-simulator.js', '--quiet'], { cwd: root });
+  // As written but for the simulator's port: a free one, so the test passes while `npm start` holds 3001.
+  it('runs as written against `npx wxlogin-simulator` (on a free port instead of 3001)', async () => {
+    const example = readFileSync(`${root}examples/core-quickstart.mjs`, 'utf8');
+    expect(example.split('http://127.0.0.1:3001')).toHaveLength(2);
+    const sim = spawn(process.execPath, ['packages/simulator/bin/wxlogin-simulator.js', '--quiet', '--port', '0'], { cwd: root });
     try {
-      await new Promise<void>((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         sim.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          if (out.includes('listening on http://127.0.0.1:3001')) resolve();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) resolve(match[1]!);
         });
-        sim.on('exit', () => reject(new Error(`simulator exited (is port 3001 taken?): ${out}`)));
+        sim.on('exit', () => reject(new Error(`simulator exited: ${out}`)));
       });
-      const { stdout, stderr } = await run(process.execPath, ['examples/core-quickstart.mjs'], { cwd: root, timeout: 15_000 });
+      const code = example.replace('http://127.0.0.1:3001', url);
+      const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeout: 15_000 });
       expect(stderr).toBe('');
       expect(stdout).toMatch(/openid: 'o[\w-]{27}'/);
       expect(stdout).toContain('hasSessionKey: true');

@@ -100,6 +100,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { ...base, WXLOGIN_TRUST_PROXY: '2' } }).trustProxy).toBe(2);
   });
 
+  // docs/databases.md lists mariadb:// and the store opens it; the loader refused it before the store ever saw it.
+  it('accepts every database URL the store opens, mariadb:// included, and refuses the rest', () => {
+    for (const url of ['sqlite:./x.db', 'sqlite::memory:', 'postgres://u@h/db', 'postgresql://u@h/db', 'mysql://u@h/db', 'mariadb://u@h/db', 'MariaDB://u@h/db']) {
+      expect(loadConfig({ env: { ...base, WXLOGIN_DATABASE_URL: url } }).databaseUrl, url).toBe(url);
+    }
+    for (const url of ['oracle://x', 'mariadb:', 'mysql:/h', 'sqlite:', 'postgres:h']) {
+      expect(problemsOf({ WXLOGIN_DATABASE_URL: url }).join('\n'), url).toContain('WXLOGIN_DATABASE_URL: expected');
+    }
+  });
+
   it('reports every problem together, naming each variable', () => {
     const problems = problemsOf({
       WXLOGIN_PORT: 'eighty',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Value } from 'typebox/value';
+import { DATABASE_URL_FORMS, databaseKindOf } from '../store/database-url.js';
 import { ConfigError } from './config-error.js';
 import { deepFreeze } from './deep-freeze.js';
 import { parseApps, type AppCredentials } from './parse-apps.js';
@@ -179,9 +180,7 @@ function describeSchema(schema: Record<string, unknown>): string {
 }
 
 function checkDatabaseUrl(url: string, problems: string[]): void {
-  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+|mysql:\/\/.+)$/.test(url)) {
-    problems.push(`${envNameOf('databaseUrl')}: expected sqlite:PATH, sqlite::memory:, postgres://… or mysql://…`);
-  }
+  if (databaseKindOf(url) === undefined) problems.push(`${envNameOf('databaseUrl')}: expected ${DATABASE_URL_FORMS}`);
 }
 
 function checkHttpUrl(url: string, name: string, problems: string[]): void {

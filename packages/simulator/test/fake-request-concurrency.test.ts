@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeWx, createSimulator } from '../src/index.js';
 
-// Regressions found by reviewing the simulator against wechat-api.md and DESIGN.md "The simulator".
+// WeChat runs at most 10 wx.request at once and queues the rest (docs/simulator.md, the fake wx).
 
 /** An app server that holds every request 100 ms and records how many it held at once. */
 let app: Server;

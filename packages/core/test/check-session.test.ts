@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SYNTHETIC_ERRCODES, WeChatError } from '@wxlogin/core';
 import { answer, useScriptedWeChat } from './helpers/scripted-wechat.js';
 
-// Regressions found by reviewing core against wechat-api.md and DESIGN.md "Access token (WeChat's)".
+// checksession answers nothing but an errcode: only errcode 0 says the session_key is valid (docs/errors.md).
 
 const APPID = 'wxdevapp00000001';
 const SESSION_KEY = 'tiihtNczf5v6AKRyjwEUhQ==';
