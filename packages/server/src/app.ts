@@ -6,14 +6,14 @@ import { wechatBaseUrlWarning } from './auth/wechat-host.js';
 import type { WxloginConfig } from './config/load-config.js';
 import type { TrustProxy } from './config/parse-trust-proxy.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { closeConnectionsWhenDraining } from './http/drain-on-close.js';
+import { requestDeadlineMs } from './http/request-deadline.js';
 import { httpTimeoutOptions } from './http/server-timeouts.js';
 import { LOG_REDACT_PATHS } from './logger.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { createPrometheusMetrics } from './metrics/prometheus-metrics.js';
 import { registerApiDocs } from './openapi/register-api-docs.js';
-import { openAppRedis } from './ops/app-redis.js';
-import { requestDeadlineMs } from './ops/request-deadline.js';
-import { closeConnectionsWhenDraining } from './ops/drain-on-close.js';
+import { openAppRedis } from './redis/app-redis.js';
 import { handleError, handleNotFound } from './routes/error-handler.js';
 import { wxloginRoutes } from './routes/wxlogin-routes.js';
 

@@ -4,11 +4,18 @@
  */
 export { createApp, type CreateAppOptions, type WxloginApp } from './app.js';
 export { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
-export type { Auth, LoginInput, LoginResponse, Readiness, TokenResponse, WeChatLoginClient } from './auth/types.js';
+export type {
+  Auth,
+  BindPhoneInput,
+  DecryptInput,
+  LoginInput,
+  LoginResponse,
+  ProfilePatch,
+  Readiness,
+  TokenResponse,
+  WeChatLoginClient,
+} from './auth/types.js';
 export type { User } from './auth/user-view.js';
-export type { ProfilePatch } from './auth/profile-patch.js';
-export type { BindPhoneInput } from './auth/bind-phone.js';
-export type { DecryptInput } from './auth/decrypt.js';
 export type { AdminApi, AdminApp, AdminUserDetail } from './admin/types.js';
 export type { AdminAuditEvent, AdminSession, AdminUser } from './admin/admin-views.js';
 export type { LoginStatsPoint, LoginStatsReport, OutcomeCounts, StatsWindow } from './stats/login-stats-report.js';
@@ -21,7 +28,7 @@ export type { TrustProxy } from './config/parse-trust-proxy.js';
 export { AppError, toAppError, type AppErrorOptions, type WeChatErrorDetail } from './errors.js';
 export { wxloginRoutes, type WxloginRoutesOptions } from './routes/wxlogin-routes.js';
 export { requireWxUser, wxUserPlugin, type WxUser, type WxUserClaims, type WxUserPluginOptions } from './plugins/wx-user.js';
-export type { IpRateLimitOptions } from './ops/ip-rate-limit.js';
+export type { IpRateLimitOptions } from './rate-limit/ip-rate-limit.js';
 export { silentMetrics, type AuthMetrics } from './metrics/auth-metrics.js';
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus-metrics.js';
 export { metricsRoute, type MetricsRouteOptions } from './metrics/metrics-route.js';

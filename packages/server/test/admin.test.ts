@@ -3,11 +3,12 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { adminBearerToken, createAdminTokenCheck } from '../src/admin/admin-token.js';
+import { createAdminTokenCheck } from '../src/admin/admin-token.js';
 import type { AdminAuditEvent, AdminSession, AdminUser } from '../src/admin/admin-views.js';
 import type { AdminUserDetail } from '../src/admin/types.js';
 import type { Page } from '../src/store/types.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
+import { bearerCredential } from '../src/http/bearer-token.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const ADMIN_TOKEN = 'admin-token-0123456789-abcdef';
@@ -53,6 +54,7 @@ describe('admin token', () => {
   });
 
   it('reads any non-blank token from a Bearer header, and nothing else', () => {
+    const adminBearerToken = (header: string | string[] | undefined) => bearerCredential(header, 'secret');
     expect(adminBearerToken(`Bearer ${ADMIN_TOKEN}`)).toBe(ADMIN_TOKEN);
     expect(adminBearerToken('bearer a:b!c€')).toBe('a:b!c€');
     for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'Bearer a b', ['Bearer a']]) {

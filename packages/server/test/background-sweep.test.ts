@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger.js';
-import { startBackgroundSweep } from '../src/ops/background-sweep.js';
+import { startBackgroundSweep } from '../src/maintenance/background-sweep.js';
 import { openStore } from '../src/store/index.js';
 
 describe('background sweep [sqlite]', () => {

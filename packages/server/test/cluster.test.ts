@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import type { AdminUser } from '../src/admin/admin-views.js';
 import type { LoginResponse, TokenResponse } from '../src/auth/types.js';
 import type { User } from '../src/auth/user-view.js';
-import { TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
+import { TOKEN_CACHE_PREFIX } from '../src/redis/redis-token-cache.js';
 import { keysRotate } from '../src/cli/keys.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { startCluster, type ClusterInstance, type TestCluster } from './helpers/cluster.js';

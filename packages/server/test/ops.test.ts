@@ -6,9 +6,9 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type WxloginApp } from '../src/app.js';
 import type { LoginResponse } from '../src/auth/types.js';
-import { LOGIN_DONE_CHANNEL } from '../src/cache/redis/login-wait.js';
-import { REVOCATION_CHANNEL } from '../src/cache/redis/revocation-bus.js';
-import { TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
+import { LOGIN_DONE_CHANNEL } from '../src/redis/login-wait.js';
+import { REVOCATION_CHANNEL } from '../src/redis/revocation-bus.js';
+import { TOKEN_CACHE_PREFIX } from '../src/redis/redis-token-cache.js';
 import { eventually, keysByPrefix, REDIS_TAG, redisAvailable, testRedisTarget, useTestRedis } from './helpers/redis.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 

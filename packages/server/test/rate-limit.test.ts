@@ -5,9 +5,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import type { LoginResponse } from '../src/auth/types.js';
-import { waitForRedisReady } from '../src/cache/redis/redis-client.js';
-import { IP_RATE_LIMIT_NAMESPACE } from '../src/ops/ip-rate-limit.js';
-import { USER_RATE_LIMIT_NAMESPACE } from '../src/ops/user-login-limit.js';
+import { waitForRedisReady } from '../src/redis/redis-client.js';
+import { IP_RATE_LIMIT_NAMESPACE } from '../src/rate-limit/ip-rate-limit.js';
+import { USER_RATE_LIMIT_NAMESPACE } from '../src/rate-limit/user-login-limit.js';
 import {
   eventually,
   keysByPrefix,

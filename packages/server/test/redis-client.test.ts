@@ -9,9 +9,9 @@ import {
   duplicateRedisClient,
   redisState,
   waitForRedisReady,
-} from '../src/cache/redis/redis-client.js';
-import { HUNG_AFTER_TIMEOUTS } from '../src/cache/redis/hung-connection-guard.js';
-import { RedisTokenCache } from '../src/cache/redis/redis-token-cache.js';
+} from '../src/redis/redis-client.js';
+import { HUNG_AFTER_TIMEOUTS } from '../src/redis/hung-connection-guard.js';
+import { RedisTokenCache } from '../src/redis/redis-token-cache.js';
 import {
   eventually,
   openTestRedis,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN_DONE_CHANNEL, LoginWait } from '../src/cache/redis/login-wait.js';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
+import { LOGIN_DONE_CHANNEL, LoginWait } from '../src/redis/login-wait.js';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/redis/redis-client.js';
 import { openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
 
 const target = testRedisTarget();

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
-import { REVOCATION_CHANNEL, RevocationBus, type RevocationEvent } from '../src/cache/redis/revocation-bus.js';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/redis/redis-client.js';
+import { REVOCATION_CHANNEL, RevocationBus, type RevocationEvent } from '../src/redis/revocation-bus.js';
 import {
   eventually,
   openTestRedis,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
-import { RedisCommandError } from '../src/cache/redis/redis-command-error.js';
-import { RedisTokenCache, TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/redis/redis-client.js';
+import { RedisCommandError } from '../src/redis/redis-command-error.js';
+import { RedisTokenCache, TOKEN_CACHE_PREFIX } from '../src/redis/redis-token-cache.js';
 import { openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
 
 const target = testRedisTarget();

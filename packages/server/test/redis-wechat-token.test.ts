@@ -2,8 +2,8 @@ import { WeChatClient } from '@wxlogin/core';
 import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID, type Simulator } from '@wxlogin/simulator';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/cache/redis/redis-client.js';
-import { RedisTokenCache, TOKEN_CACHE_PREFIX } from '../src/cache/redis/redis-token-cache.js';
+import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/redis/redis-client.js';
+import { RedisTokenCache, TOKEN_CACHE_PREFIX } from '../src/redis/redis-token-cache.js';
 import {
   keysByPrefix,
   openTestRedis,

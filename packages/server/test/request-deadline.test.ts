@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { WeChatLoginClient } from '../src/auth/types.js';
-import { DEFAULT_REQUEST_DEADLINE_MS, requestDeadlineMs } from '../src/ops/request-deadline.js';
+import { DEFAULT_REQUEST_DEADLINE_MS, requestDeadlineMs } from '../src/http/request-deadline.js';
+import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp } from './helpers/test-app.js';
 
 const SECRET_LOOKING = 'late-failure-detail-that-must-not-be-logged';
@@ -53,5 +54,33 @@ describe('request deadline [sqlite]', () => {
     expect(logged.some((entry) => entry.msg === 'request deadline exceeded')).toBe(true);
     expect(logged.filter((entry) => entry.level >= 50)).toEqual([]);
     expect(lines.join('\n')).not.toContain(SECRET_LOOKING);
+  });
+
+  it('covers the bearer check of a route that needs a user: a session lookup that never answers is 503 at the deadline', async () => {
+    const store = await openStore('sqlite::memory:');
+    onTestFinished(() => store.close());
+    await store.migrate();
+    let stuck = false;
+    // Stands for a database that stops answering between the login and the next request.
+    const stalling = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'getFamily' && stuck) return () => new Promise(() => undefined);
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Store;
+    const t = await createTestApp({ env: { WXLOGIN_WECHAT_TIMEOUT_MS: '100', WXLOGIN_DB_STATEMENT_TIMEOUT_MS: '100' }, store: stalling });
+    const deadlineMs = requestDeadlineMs(t.config);
+    const { body } = await t.login();
+    stuck = true;
+
+    const started = performance.now();
+    const response = await t.get('/v1/me', body.accessToken);
+    const ms = Math.round(performance.now() - started);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json()).toEqual({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: expect.any(String) } });
+    expect(ms).toBeGreaterThanOrEqual(deadlineMs - 5);
+    expect(ms).toBeLessThan(deadlineMs + 1000);
   });
 });

@@ -59,6 +59,10 @@ describe('routes [sqlite]', () => {
       expect((await patch({ nickname: 'ok' })).statusCode).toBe(200);
       const noBearer = await t.app.inject({ method, url, payload: { nickname: 'x' } });
       expect(noBearer.statusCode).toBe(401);
+      // The body is validated before the bearer is looked at: a bad body without a token is 400, not 401.
+      const badBodyNoBearer = await t.app.inject({ method, url, payload: { nickname: 5 } });
+      expect(badBodyNoBearer.statusCode).toBe(400);
+      expect(errorOf(badBodyNoBearer).code).toBe('VALIDATION_FAILED');
     });
   }
 

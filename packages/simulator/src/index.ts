@@ -2,21 +2,16 @@
  * `@wxlogin/simulator` — a stand-in for WeChat's mini program server API (HTTP) with a control API, for development
  * and tests. Imports nothing of wxlogin's: its crypto is its own, so it can check `@wxlogin/core`'s.
  */
-export {
-  createSimulator,
-  DEFAULT_DEV_SECRET,
-  DEV_APPID,
-  Simulator,
-  type AppCredentials,
-  type EncryptInput,
-  type ListenOptions,
-  type LoginInput,
-  type LoginResult,
-  type PhoneCodeInput,
-  type SimulatedUser,
-  type SimulatorOptions,
-  type SimulatorStats,
-} from './simulator.js';
+export { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID, Simulator, type ListenOptions, type SimulatorOptions } from './simulator.js';
+export type {
+  AppCredentials,
+  EncryptInput,
+  LoginInput,
+  LoginResult,
+  PhoneCodeInput,
+  SimulatedUser,
+  SimulatorStats,
+} from './simulator-control.js';
 export type { Faults } from './faults.js';
 export { ControlError } from './control-error.js';
 export { WECHAT_ROUTES } from './routes/wechat-routes.js';

@@ -10,6 +10,16 @@ import { readBody, sendJson } from './http/json-io.js';
 import { defaultPhoneNumber } from './ids.js';
 import { makeRid } from './rid.js';
 import { WECHAT_ROUTE_HANDLERS, WECHAT_ROUTES } from './routes/wechat-routes.js';
+import type {
+  AppCredentials,
+  EncryptInput,
+  LoginInput,
+  LoginResult,
+  PhoneCodeInput,
+  SimulatedUser,
+  SimulatorControl,
+  SimulatorStats,
+} from './simulator-control.js';
 import type { UserRecord } from './state/user-registry.js';
 import { createWorld, type World } from './state/world.js';
 import { errmsgText, failureBody, WeChatFailure } from './wechat-failure.js';
@@ -18,12 +28,6 @@ import { errmsgText, failureBody, WeChatFailure } from './wechat-failure.js';
 export const DEV_APPID = 'wxdevapp00000001';
 /** The dev app's secret unless `devSecret` (CLI: `--dev-secret` / `WXLOGIN_SIM_DEV_SECRET`) says otherwise. */
 export const DEFAULT_DEV_SECRET = 'wxlogin-dev-secret';
-
-/** A mini program's credentials. */
-export interface AppCredentials {
-  appid: string;
-  secret: string;
-}
 
 /** Options of {@link createSimulator}. */
 export interface SimulatorOptions {
@@ -47,60 +51,13 @@ export interface ListenOptions {
   host?: string;
 }
 
-/** Input of {@link Simulator.login} — what `wx.login()` does on a device. */
-export interface LoginInput {
-  appid: string;
-  /** An existing or new user; absent → a new user with a fresh openid. */
-  openid?: string;
-  /** Sets the user's unionid; `null` removes it; absent keeps what the user has. */
-  unionid?: string | null;
-  /** Default true: the user gets a new session_key, like a real `wx.login()` may do. */
-  rotateSessionKey?: boolean;
-}
-
-/** A minted wx.login code and the user it belongs to. */
-export interface LoginResult {
-  code: string;
-  openid: string;
-}
-
-/** Input of {@link Simulator.phoneCode} — a tap on the getPhoneNumber button. */
-export interface PhoneCodeInput {
-  appid: string;
-  openid: string;
-  /** Pure number without area code; default a mainland number fixed per user. */
-  phoneNumber?: string;
-  /** Area code without `+`; default `"86"`. A number is accepted and becomes a string. */
-  countryCode?: string | number;
-}
-
-/** Input of {@link Simulator.encrypt}. */
-export interface EncryptInput {
-  appid: string;
-  openid: string;
-  /** The JSON object to seal; a fresh `watermark: { timestamp, appid }` is added. */
-  data: Record<string, unknown>;
-}
-
-/** A user as WeChat holds it. `sessionKey` is included: the simulator is WeChat, not wxlogin. */
-export interface SimulatedUser {
-  appid: string;
-  openid: string;
-  unionid?: string;
-  sessionKey: string;
-  blocked: boolean;
-}
-
-/** Calls per WeChat route path since start or the last {@link Simulator.resetStats}. */
-export type SimulatorStats = Record<string, number>;
-
 /** A new simulator; it serves HTTP only after {@link Simulator.listen}, its control methods work at once. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return new Simulator(options);
 }
 
 /** A stand-in for WeChat's servers: the WeChat routes over HTTP, plus the control API (in-process and `/__sim`). */
-export class Simulator {
+export class Simulator implements SimulatorControl {
   readonly #world: World;
   readonly #random: () => number;
   readonly #logger: ((line: string) => void) | undefined;

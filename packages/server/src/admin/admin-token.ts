@@ -12,13 +12,6 @@ export function createAdminTokenCheck(configured: string): (presented: string | 
   };
 }
 
-/** The token of an `Authorization: Bearer <token>` header, any characters allowed (an operator chose it). */
-export function adminBearerToken(header: string | string[] | undefined): string | undefined {
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  return match?.[1];
-}
-
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }

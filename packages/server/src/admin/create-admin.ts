@@ -1,5 +1,6 @@
 import type { AuthContext } from '../auth/context.js';
-import { deleteUser, revokeUserSessions, setUserDisabled, unbindPhone } from '../auth/lifecycle.js';
+import { unbindPhone } from '../auth/unbind-phone.js';
+import { deleteUser, revokeUserSessions, setUserDisabled } from '../auth/user-lifecycle.js';
 import { AppError } from '../errors.js';
 import { UUID_PATTERN } from '../ids.js';
 import type { LoginStatsRecorder } from '../stats/login-stats-recorder.js';

@@ -7,17 +7,8 @@ import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
 import { decryptForUser } from './decrypt.js';
 import { phoneLast4, toE164 } from './phone-e164.js';
+import type { BindPhoneInput } from './types.js';
 import { toUser, type User } from './user-view.js';
-
-/**
- * Body of `POST /v1/me/phone`: exactly one of `{ code }` (the getPhoneNumber button's code, redeemed at WeChat with
- * the session's openid) or the legacy `{ encryptedData, iv }` (opened with the stored session_key).
- */
-export interface BindPhoneInput {
-  code?: string;
-  encryptedData?: string;
-  iv?: string;
-}
 
 /** Audit action of every bind (detail: the last 4 digits, never the number). Bind limits count these. */
 export const PHONE_BOUND_ACTION = 'phone.bound';
@@ -56,7 +47,7 @@ function bindForm(input: BindPhoneInput): BindForm {
 }
 
 /**
- * `POST /v1/me/phone` (DESIGN.md "Phone, sensitive data, profile"): takes the user's bind lease, checks the hourly
+ * `POST /v1/me/phone` (docs/api.md "Phone number and sensitive data"): takes the user's bind lease, checks the hourly
  * bind limit, gets the number from WeChat (code, with the session's openid so a code tapped by someone else is
  * refused) or from legacy encryptedData, and binds it in E.164. A second bind of the same user while one is under way
  * is refused at once with `RATE_LIMITED` (`Retry-After: 1`) before anything reaches WeChat, so its code stays usable.

@@ -1,42 +1,37 @@
 import { WeChatClient } from '@wxlogin/core';
 import type { Redis } from 'ioredis';
+import { createAdmin } from '../admin/create-admin.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { WxloginConfig } from '../config/load-config.js';
 import { deriveRefreshKey } from '../crypto/derive.js';
 import { createSealer } from '../crypto/seal.js';
-import { AppError } from '../errors.js';
 import { createIdGenerator } from '../ids.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { startBackgroundSweep } from '../maintenance/background-sweep.js';
 import { silentMetrics, type AuthMetrics } from '../metrics/auth-metrics.js';
 import { countRefresh, reportOutcome } from '../metrics/count-outcomes.js';
 import { systemRandom, type RandomFill } from '../random.js';
-import { openSharedState } from '../ops/shared-state.js';
-import { createUserLoginLimit } from '../ops/user-login-limit.js';
-import { settleWithin } from '../store/client-timeouts.js';
+import { createUserLoginLimit } from '../rate-limit/user-login-limit.js';
+import { openSharedState } from '../redis/shared-state.js';
+import { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
+import { statsAppid } from '../stats/stats-appid.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { createAccessTokens } from '../tokens/access-token.js';
 import { createRefreshTokenCodec } from '../tokens/refresh-token.js';
 import { createSigningKeyRing } from '../tokens/signing-keys.js';
-import { createAdmin } from '../admin/create-admin.js';
-import { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
-import { statsAppid } from '../stats/stats-appid.js';
-import { deleteMe } from './lifecycle.js';
 import { bindPhone } from './bind-phone.js';
-import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
-import { startBackgroundSweep } from '../ops/background-sweep.js';
 import { decrypt } from './decrypt.js';
 import { login } from './login.js';
-import { validateProfilePatch } from './profile-patch.js';
-import { logout, refresh } from './refresh.js';
+import { logout, logoutAll } from './logout.js';
+import { me, updateMe } from './me.js';
+import { createReadiness } from './readiness.js';
+import { refresh } from './refresh.js';
 import { createSessionCheck } from './session-check.js';
-import type { Auth, Readiness, WeChatLoginClient } from './types.js';
-import { toUser } from './user-view.js';
-import { wechatBaseUrlWarning } from './wechat-host.js';
-
-/** How long `/readyz` waits for the database's answer to its ping before calling it unreachable, ms. */
-const READINESS_TIMEOUT_MS = 1500;
+import type { Auth, WeChatLoginClient } from './types.js';
+import { deleteMe } from './user-lifecycle.js';
+import { verifyAccessToken } from './verify-access-token.js';
 
 /** What `createAuth` may be given instead of building it from the configuration. */
 export interface CreateAuthOptions {
@@ -119,12 +114,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       }),
       metrics,
     };
-    const baseUrlWarning = wechatBaseUrlWarning(config.wechatBaseUrl);
     const loginStats = new LoginStatsRecorder({ store, clock, logger });
     loginStats.start();
 
     const sweep = startBackgroundSweep({ store, clock, logger });
-    let pinging: Promise<void> | undefined;
 
     return {
       login: (input) =>
@@ -135,26 +128,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       refresh: (input) => countRefresh(metrics, refresh(ctx, input)),
       metrics,
       logout: (input) => logout(ctx, input),
-      async logoutAll(claims) {
-        const count = await store.revokeUserFamilies(claims.sub, 'logout_all', clock());
-        ctx.sessions.forgetUser(claims.sub);
-        return count;
-      },
-      async verifyAccessToken(token) {
-        const claims = await ctx.accessTokens.verify(token);
-        await ctx.sessions.assertAlive(claims);
-        return claims;
-      },
-      async me(claims) {
-        return toUser(await activeUser(ctx, claims.sub));
-      },
-      async updateMe(claims, patch) {
-        const valid = validateProfilePatch(patch);
-        await activeUser(ctx, claims.sub);
-        const row = await store.updateProfile(claims.sub, valid, clock());
-        if (!row) throw new AppError('UNAUTHORIZED', 'The session has ended.');
-        return toUser(row);
-      },
+      logoutAll: (claims) => logoutAll(ctx, claims),
+      verifyAccessToken: (token) => verifyAccessToken(ctx, token),
+      me: (claims) => me(ctx, claims),
+      updateMe: (claims, patch) => updateMe(ctx, claims, patch),
       bindPhone: (claims, input) => bindPhone(ctx, claims, input),
       decrypt: (claims, input) => decrypt(ctx, claims, input),
       deleteMe: (claims) => deleteMe(ctx, claims),
@@ -162,30 +139,7 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       async jwks() {
         return keys.jwks();
       },
-      async readiness(): Promise<Readiness> {
-        let database: Readiness['database'] = 'ok';
-        try {
-          // One ping at a time, answered within READINESS_TIMEOUT_MS: a partitioned database must fail the probe,
-          // not hang it, and probes repeated meanwhile must not pile up statements on a pool that cannot answer.
-          pinging ??= store.ping().finally(() => {
-            pinging = undefined;
-          });
-          await settleWithin(pinging, READINESS_TIMEOUT_MS, 'readiness ping');
-        } catch (error) {
-          logger.warn({ err: error }, 'readiness: database ping failed');
-          database = 'unreachable';
-        }
-        return {
-          ok: database === 'ok',
-          database,
-          redis: shared.redisStatus(),
-          wechat: {
-            baseUrl: config.wechatBaseUrl,
-            ...(baseUrlWarning === undefined ? {} : { warning: baseUrlWarning }),
-            ...(wechat.circuitState === undefined ? {} : { circuit: wechat.circuitState }),
-          },
-        };
-      },
+      readiness: createReadiness({ config, store, wechat, redisStatus: () => shared.redisStatus(), logger }),
       async close() {
         sweep.stop();
         await loginStats.close();

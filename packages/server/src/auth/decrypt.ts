@@ -5,12 +5,7 @@ import type { UserRow } from '../store/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
-
-/** WeChat's `encryptedData` + `iv`, as the mini program received them (base64). */
-export interface DecryptInput {
-  encryptedData: string;
-  iv: string;
-}
+import type { DecryptInput } from './types.js';
 
 const STALE_MESSAGE = 'No usable session_key is stored for this user: call wx.login() again, then retry with fresh data.';
 

@@ -54,10 +54,11 @@ function validate(input: LoginInput): void {
 }
 
 /**
- * Login exactly as DESIGN.md "Login": memo first (one WeChat call per code across the cluster), code2Session,
- * seal the session_key, one transaction for user + session + memo, then tokens. A replay of a used code within
- * the window answers from the memo when it carries what the first request carried: the same nonce, or none when the
- * first had none. A code left `pending` by a request that died is taken over, and WeChat is asked again.
+ * Login exactly as docs/security.md "Login: memo and nonce": memo first (one WeChat call per code across the
+ * cluster), code2Session, seal the session_key, one transaction for user + session + memo, then tokens. A replay of a
+ * used code within the window answers from the memo when it carries what the first request carried: the same nonce,
+ * or none when the first had none. A code left `pending` by a request that died is taken over, and WeChat is asked
+ * again.
  */
 export async function login(ctx: AuthContext, input: LoginInput): Promise<LoginResponse> {
   validate(input);
@@ -144,7 +145,7 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
   }
 
   if (ctx.userLoginLimit !== undefined) {
-    // Only now is the user known (see ops/user-login-limit.ts). The code is spent at WeChat: remember the refusal
+    // Only now is the user known (see rate-limit/user-login-limit.ts). The code is spent at WeChat: remember the refusal
     // so a replay of it answers the same.
     try {
       await ctx.userLoginLimit.check(appid, session.openid);
@@ -211,7 +212,7 @@ async function replay(ctx: AuthContext, row: LoginCodeRow | undefined, nonceHash
     const retryAfterSeconds = Math.max(1, Math.ceil((staleAt - ctx.clock()) / 1000));
     throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds });
   }
-  if (row.state === 'failed') throw parseFailure(row.errcode);
+  if (row.state === 'failed') throw parseFailure(row.failureJson);
 
   // `done`: the same login again, within the window (from the claim that answered), by the same client.
   const answeredAt = row.claimedAt ?? row.createdAt;

@@ -1,10 +1,5 @@
 import { AppError } from '../errors.js';
-
-/** What `PATCH /v1/me` may change; `null` clears a field. */
-export interface ProfilePatch {
-  nickname?: string | null;
-  avatarUrl?: string | null;
-}
+import type { ProfilePatch } from './types.js';
 
 /** Nickname limit, in characters (code points, so a CJK or emoji nickname counts as people read it). */
 export const NICKNAME_MAX = 64;

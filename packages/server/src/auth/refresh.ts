@@ -4,10 +4,10 @@ import { issueTokens } from './issue-tokens.js';
 import type { TokenResponse } from './types.js';
 
 /**
- * Refresh exactly as DESIGN.md "Tokens": the current generation rotates (compare-and-swap); the direct predecessor
- * within the grace window (measured from the rotation's statement, not from the rotating request's start) gets the
- * same successor again; any older generation with a valid MAC is reuse (family revoked and audited by the store,
- * `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
+ * Refresh exactly as docs/security.md "Refresh rotation, reuse detection, grace": the current generation rotates
+ * (compare-and-swap); the direct predecessor within the grace window (measured from the rotation's statement, not
+ * from the rotating request's start) gets the same successor again; any older generation with a valid MAC is reuse
+ * (family revoked and audited by the store, `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
  */
 export async function refresh(ctx: AuthContext, input: { refreshToken: string }): Promise<TokenResponse> {
   const parsed = ctx.refreshTokens.parse(input.refreshToken);
@@ -54,12 +54,4 @@ export async function refresh(ctx: AuthContext, input: { refreshToken: string })
       throw new AppError('SESSION_EXPIRED');
     }
   }
-}
-
-/** Ends the session of a refresh token; silent on anything it can't act on (no oracle). */
-export async function logout(ctx: AuthContext, input: { refreshToken: string }): Promise<void> {
-  const parsed = ctx.refreshTokens.parse(input.refreshToken);
-  if (!parsed.ok) return;
-  await ctx.store.revokeFamily(parsed.claims.familyId, 'logout', ctx.clock());
-  ctx.sessions.forgetSession(parsed.claims.familyId);
 }

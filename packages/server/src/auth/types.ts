@@ -3,10 +3,10 @@ import type { AuthMetrics } from '../metrics/auth-metrics.js';
 import type { AdminApi } from '../admin/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { PublishedJwk } from '../tokens/signing-keys.js';
-import type { BindPhoneInput } from './bind-phone.js';
-import type { DecryptInput } from './decrypt.js';
-import type { ProfilePatch } from './profile-patch.js';
 import type { User } from './user-view.js';
+
+// The shapes of `Auth`'s inputs and answers live here, not beside the flows that take them: every flow imports
+// this file (directly or through its context), so this file must import none of them.
 
 /** What `login` needs: the `wx.login()` code, and the app when more than one is configured. */
 export interface LoginInput {
@@ -18,6 +18,28 @@ export interface LoginInput {
   /** Client address and user agent, kept on the session (device list). */
   ip?: string;
   userAgent?: string;
+}
+
+/** What `PATCH /v1/me` may change; `null` clears a field. */
+export interface ProfilePatch {
+  nickname?: string | null;
+  avatarUrl?: string | null;
+}
+
+/**
+ * Body of `POST /v1/me/phone`: exactly one of `{ code }` (the getPhoneNumber button's code, redeemed at WeChat with
+ * the session's openid) or the legacy `{ encryptedData, iv }` (opened with the stored session_key).
+ */
+export interface BindPhoneInput {
+  code?: string;
+  encryptedData?: string;
+  iv?: string;
+}
+
+/** WeChat's `encryptedData` + `iv`, as the mini program received them (base64). */
+export interface DecryptInput {
+  encryptedData: string;
+  iv: string;
 }
 
 /** Tokens of a session: the Contract's login/refresh answer without `isNew`. */

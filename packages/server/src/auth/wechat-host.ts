@@ -1,4 +1,7 @@
-/** WeChat's API origins (DESIGN.md: `serve` warns at start and in `/readyz` when the base URL is none of these). */
+/**
+ * WeChat's API origins (docs/operations.md "Configuration": `serve` warns at start and in `/readyz` when the base URL
+ * is none of these).
+ */
 const WECHAT_API_HOSTS: ReadonlySet<string> = new Set([
   'api.weixin.qq.com',
   'api2.weixin.qq.com',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Auth } from '../auth/types.js';
 import { AppError, toAppError } from '../errors.js';
-import { bearerToken } from '../routes/bearer-token.js';
+import { bearerAccessToken } from '../http/bearer-token.js';
 import { handleError } from '../routes/error-handler.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 
@@ -54,7 +54,7 @@ const plugin: FastifyPluginAsync<WxUserPluginOptions> = async (app, options) => 
   app.addHook('onRequest', async (request) => {
     if (request.headers.authorization === undefined) return;
     try {
-      request.wxUser = await verify(bearerToken(request));
+      request.wxUser = await verify(bearerAccessToken(request));
     } catch (error) {
       // Never fails here: a route that does not require a user must not be refused for a stale token.
       refusals.set(request, error);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Auth } from '../auth/types.js';
-import { bearerToken } from './bearer-token.js';
+import { requireUser, userClaims } from './require-user.js';
 import { errorResponses } from './schemas.js';
 
 /** `DELETE /v1/me` (bearer): account deletion. */
@@ -19,6 +19,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (a
     '/v1/me',
     {
       bodyLimit: 1024,
+      preHandler: requireUser(auth),
       schema: {
         tags: ['me'],
         security: [{ bearer: [] }],
@@ -28,8 +29,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (a
       },
     },
     async (request, reply) => {
-      const claims = await auth.verifyAccessToken(bearerToken(request));
-      await auth.deleteMe(claims);
+      await auth.deleteMe(userClaims(request));
       return reply.code(204).header('cache-control', 'no-store').send(null);
     },
   );

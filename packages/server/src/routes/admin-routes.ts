@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { adminBearerToken } from '../admin/admin-token.js';
 import {
   AdminAppPageSchema,
   AdminAuditPageSchema,
@@ -17,6 +16,7 @@ import {
 } from '../admin/schemas.js';
 import type { AdminApi } from '../admin/types.js';
 import { AppError } from '../errors.js';
+import { bearerCredential } from '../http/bearer-token.js';
 import { errorResponses } from './schemas.js';
 
 const BODY_LIMIT = 4 * 1024;
@@ -32,7 +32,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    admin.verifyToken(adminBearerToken(request.headers.authorization));
+    // The operator's token, not a user's: any visible characters are allowed in it.
+    admin.verifyToken(bearerCredential(request.headers.authorization, 'secret'));
   });
   // The mutations take no body (disable's is optional): an absent one is an empty object, not a schema failure.
   app.addHook('preValidation', async (request) => {

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { Auth } from '../auth/types.js';
 import { AppError } from '../errors.js';
-import { bearerToken } from './bearer-token.js';
+import { requireUser, userClaims } from './require-user.js';
 import { errorResponses, LoginBodySchema, LoginResponseSchema, LogoutBodySchema, RefreshBodySchema, TokenResponseSchema } from './schemas.js';
 
 const BODY_LIMIT = 16 * 1024;
+
+// A preHandler runs after validation: the body has the schema's shape.
+type LogoutBody = Static<typeof LogoutBodySchema>;
 
 /** `POST /v1/auth/login`, `/refresh`, `/logout`. */
 export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
@@ -47,6 +50,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
     '/v1/auth/logout',
     {
       bodyLimit: BODY_LIMIT,
+      preHandler: requireUser(auth, (request) => (request.body as LogoutBody).all === true),
       schema: {
         tags: ['auth'],
         body: LogoutBodySchema,
@@ -58,8 +62,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
     async (request, reply) => {
       const { refreshToken, all } = request.body;
       if (all === true) {
-        const claims = await auth.verifyAccessToken(bearerToken(request));
-        await auth.logoutAll(claims);
+        await auth.logoutAll(userClaims(request));
       } else if (refreshToken !== undefined) {
         await auth.logout({ refreshToken });
       } else {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Auth } from '../auth/types.js';
-import { registerIpRateLimit, type IpRateLimitOptions } from '../ops/ip-rate-limit.js';
-import { DEFAULT_REQUEST_DEADLINE_MS, registerRequestDeadline } from '../ops/request-deadline.js';
+import { DEFAULT_REQUEST_DEADLINE_MS, registerRequestDeadline } from '../http/request-deadline.js';
+import { registerIpRateLimit, type IpRateLimitOptions } from '../rate-limit/ip-rate-limit.js';
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes } from './auth-routes.js';
@@ -30,6 +30,9 @@ export const wxloginRoutes: FastifyPluginAsyncTypebox<WxloginRoutesOptions> = as
   app.setErrorHandler(handleError);
   // Only JSON is spoken here: a text/plain body is 415, not a string that fails the schema.
   app.removeContentTypeParser('text/plain');
+  // Set by the bearer preHandler of the routes that need a user (see require-user.ts); declared here, in this
+  // context only, so every request has the same shape.
+  app.decorateRequest('wxloginClaims', null);
   if (options.rateLimit !== undefined) await registerIpRateLimit(app, options.rateLimit);
   registerRequestDeadline(app, options.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS);
   await app.register(authRoutes, { auth });

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { ColumnName, Database, TableName, UserUniqueColumn } from './schema.js';
-import type { Store } from './types.js';
+import type { StoreDialectName } from './port/lifecycle.js';
 
 /** How `upsert` merges a row whose key exists already. */
 export interface UpsertSpec<T extends TableName> {
@@ -13,12 +13,13 @@ export interface UpsertSpec<T extends TableName> {
 }
 
 /**
- * What differs between SQL databases, and nothing else: `kysely-store.ts` holds every query and calls these for
- * the few statements whose syntax or semantics differ. One implementation per folder (`sqlite/`, `postgres/`,
- * `mysql/`), like Kysely's own dialects.
+ * What differs between SQL databases, and nothing else: the aggregate files (`users.ts`, `login-codes.ts`, …) hold
+ * every query and call these for the few statements whose syntax or semantics differ. One implementation per folder
+ * (`sqlite/`, `postgres/`, `mysql/`), like Kysely's own dialects.
  */
 export interface StoreDialect {
-  readonly name: Store['dialect'];
+  /** Which database this is; the store's `dialect`. */
+  readonly name: StoreDialectName;
   /** The connection pool (SQLite: the one connection). */
   readonly db: Kysely<Database>;
   /** Inserts `row` unless a row with the same primary key or unique key exists; true when it inserted. */
@@ -36,8 +37,11 @@ export interface StoreDialect {
   isRetryable(err: unknown): boolean;
   /** The column of the `users` unique constraint a driver error reports violated, if it is such an error. */
   uniqueViolationColumn(err: unknown): UserUniqueColumn | undefined;
+  /** The store's `withLock`: the database's own named lock (SQLite: an in-process mutex). */
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>;
+  /** The store's `migrate`: every pending migration, under the database's own lock. */
   migrate(): Promise<void>;
+  /** Ends the pool (SQLite: the shared connection, once its last user closes). */
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { UntypedKysely, UpsertSpec } from './dialect.js';
 import type { Database, TableName } from './schema.js';
 
-// SQLite and PostgreSQL share the `INSERT … ON CONFLICT` syntax; MySQL has its own in `mysql/`.
+// SQLite and PostgreSQL share the `INSERT … ON CONFLICT` syntax; MySQL has its own in `mysql/upsert.ts`.
 
 /** `INSERT … ON CONFLICT DO NOTHING`: true when the row was inserted. */
 export async function insertOnConflictDoNothing<T extends TableName>(

@@ -1,24 +1,15 @@
-import type {
-  AuditEventRow,
-  LeaseRow,
-  LoginCodeRow,
-  LoginStatRow,
-  RefreshFamilyRow,
-  SigningKeyRow,
-  UserRow,
-} from './types.js';
-
-/** A row of `wechat_sessions`: the newest sealed `session_key` of one (appid, openid). */
-export interface WechatSessionRow {
-  appid: string;
-  openid: string;
-  sessionKeySealed: string;
-  updatedAt: number;
-}
+import type { AuditEventRow } from './port/audit.js';
+import type { LeaseRow } from './port/leases.js';
+import type { LoginCodeRow } from './port/login-codes.js';
+import type { RefreshFamilyRow } from './port/refresh-families.js';
+import type { SigningKeyRow } from './port/signing-keys.js';
+import type { LoginStatRow } from './port/stats.js';
+import type { UserRow } from './port/users.js';
+import type { WechatSessionRow } from './port/wechat-sessions.js';
 
 /**
  * The tables as Kysely sees them. Table names are the SQL names; column names are camelCase and Kysely's
- * `CamelCasePlugin` maps them to the snake_case SQL columns, so a selected row is a `types.ts` row as it is.
+ * `CamelCasePlugin` maps them to the snake_case SQL columns, so a selected row is a `port/` row as it is.
  */
 export interface Database {
   users: UserRow;

@@ -40,6 +40,13 @@ export function testDatabases(): TestDatabase[] {
   ];
 }
 
+/** One database of {@link testDatabases}, for a test file that runs on that one alone (`store.pg.test.ts`). */
+export function testDatabase(backend: TestDatabase['backend']): TestDatabase {
+  const db = testDatabases().find((candidate) => candidate.backend === backend);
+  if (db === undefined) throw new Error(`no test database "${backend}"`);
+  return db;
+}
+
 /**
  * Call at the top of a `describe` body. When the database is unavailable it declares one test that says so — skipped
  * with the reason, or failing with it under CI — and answers false: return from the body then.

@@ -8,7 +8,7 @@ import {
   createRedisClient,
   waitForRedisReady,
   type RedisClientOptions,
-} from '../../src/cache/redis/redis-client.js';
+} from '../../src/redis/redis-client.js';
 import { redactUrl } from '../../src/config/redacted-view.js';
 import type { Logger } from '../../src/logger.js';
 

@@ -1,6 +1,6 @@
 import { ControlError } from '../control-error.js';
 import type { Faults } from '../faults.js';
-import type { EncryptInput, LoginInput, PhoneCodeInput, Simulator } from '../simulator.js';
+import type { EncryptInput, LoginInput, PhoneCodeInput, SimulatorControl } from '../simulator-control.js';
 
 /** A control API answer. */
 export interface ControlAnswer {
@@ -14,7 +14,7 @@ export interface ControlAnswer {
  * `GET /__sim/users/:appid/:openid`, `POST /__sim/users/:appid/:openid/block`, `GET|DELETE /__sim/stats`,
  * `GET /__sim/apps`. Bad input → 400 `{ error }`, unknown app or user → 404, wrong method → 405.
  */
-export function handleControl(sim: Simulator, method: string, path: string, body: string): ControlAnswer {
+export function handleControl(sim: SimulatorControl, method: string, path: string, body: string): ControlAnswer {
   try {
     return route(sim, method, path, body);
   } catch (error) {
@@ -23,7 +23,7 @@ export function handleControl(sim: Simulator, method: string, path: string, body
   }
 }
 
-function route(sim: Simulator, method: string, path: string, body: string): ControlAnswer {
+function route(sim: SimulatorControl, method: string, path: string, body: string): ControlAnswer {
   const user = /^\/__sim\/users\/([^/]+)\/([^/]+)(\/block)?$/.exec(path);
   if (user !== null) {
     const appid = decodeSegment(user[1] ?? '');

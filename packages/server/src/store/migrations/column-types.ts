@@ -1,5 +1,5 @@
 import { sql, type ColumnDataType, type Expression } from 'kysely';
-import type { Store } from '../types.js';
+import type { StoreDialectName } from '../port/lifecycle.js';
 
 /** A column type Kysely's schema builder accepts. */
 export type ColumnType = ColumnDataType | Expression<unknown>;
@@ -24,7 +24,7 @@ export interface ColumnTypes {
 }
 
 /** The column types of one dialect. */
-export function columnTypes(dialect: Store['dialect']): ColumnTypes {
+export function columnTypes(dialect: StoreDialectName): ColumnTypes {
   const common = { longText: 'text', bigint: 'bigint', integer: 'integer' } as const;
   switch (dialect) {
     case 'mysql':

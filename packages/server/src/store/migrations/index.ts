@@ -1,14 +1,15 @@
 import { Migrator, type Kysely } from 'kysely';
-import type { Store } from '../types.js';
+import type { StoreDialectName } from '../port/lifecycle.js';
 import { initialSchema, type NamedMigration } from './initial-schema.js';
 import { leasesAndClaims } from './leases-and-claims.js';
+import { loginCodesFailureJson } from './login-codes-failure-json.js';
 
 /**
  * Every migration, in order. They are code, compiled into the package, so `wxlogin migrate` finds them wherever it
  * runs from (never relative to the working directory). Append new ones; never rename or edit a shipped one.
  */
-export function allMigrations(dialect: Store['dialect']): NamedMigration[] {
-  return [...initialSchema(dialect), ...leasesAndClaims(dialect)];
+export function allMigrations(dialect: StoreDialectName): NamedMigration[] {
+  return [...initialSchema(dialect), ...leasesAndClaims(dialect), ...loginCodesFailureJson(dialect)];
 }
 
 /** Options of {@link migrateToLatest}. */
@@ -27,7 +28,7 @@ export interface MigrateOptions {
  */
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
-  dialect: Store['dialect'],
+  dialect: StoreDialectName,
   options: MigrateOptions = {},
 ): Promise<void> {
   const migrations = Object.fromEntries(allMigrations(dialect));

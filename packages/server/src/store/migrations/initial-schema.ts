@@ -1,5 +1,5 @@
 import { sql, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
-import type { Store } from '../types.js';
+import type { StoreDialectName } from '../port/lifecycle.js';
 import { columnTypes, type ColumnTypes } from './column-types.js';
 
 /** A named migration: the name is recorded in `kysely_migration` and must never change. */
@@ -25,7 +25,7 @@ function createTable(
 
 async function createIndex(
   db: Db,
-  dialect: Store['dialect'],
+  dialect: StoreDialectName,
   name: string,
   table: string,
   columns: readonly string[],
@@ -41,7 +41,7 @@ async function createIndex(
   await db.schema.createIndex(name).ifNotExists().on(table).columns([...columns]).execute();
 }
 
-function dropIndex(db: Db, dialect: Store['dialect'], name: string, table: string): Promise<void> {
+function dropIndex(db: Db, dialect: StoreDialectName, name: string, table: string): Promise<void> {
   const drop = db.schema.dropIndex(name);
   return (dialect === 'mysql' ? drop.on(table) : drop).execute();
 }
@@ -51,7 +51,7 @@ function dropIndex(db: Db, dialect: Store['dialect'], name: string, table: strin
  * migrations after the first schema too.
  */
 export function tableMigration(
-  dialect: Store['dialect'],
+  dialect: StoreDialectName,
   name: string,
   build: (table: CreateTableBuilder<string, never>, t: ColumnTypes) => CreateTableBuilder<string, string>,
 ): Migration {
@@ -62,15 +62,15 @@ export function tableMigration(
   };
 }
 
-function indexMigration(dialect: Store['dialect'], name: string, table: string, columns: readonly string[]): Migration {
+function indexMigration(dialect: StoreDialectName, name: string, table: string, columns: readonly string[]): Migration {
   return {
     up: (db: Db) => createIndex(db, dialect, name, table, columns),
     down: (db: Db) => dropIndex(db, dialect, name, table),
   };
 }
 
-/** The first schema (DESIGN.md "Identity and data"), one DDL statement per migration. */
-export function initialSchema(dialect: Store['dialect']): NamedMigration[] {
+/** The first schema (docs/databases.md, "Schema and migrations"), one DDL statement per migration. */
+export function initialSchema(dialect: StoreDialectName): NamedMigration[] {
   return [
     [
       '0001_users',

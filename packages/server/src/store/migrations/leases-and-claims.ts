@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Migration } from 'kysely';
-import type { Store } from '../types.js';
+import type { Kysely, Migration } from 'kysely';
+import type { StoreDialectName } from '../port/lifecycle.js';
 import { columnTypes, type ColumnType, type ColumnTypes } from './column-types.js';
+import { hasColumn } from './has-column.js';
 import { tableMigration, type NamedMigration } from './initial-schema.js';
 
 // The same rules as the first schema: one DDL statement per migration, and each one safe to run again when its DDL
@@ -8,20 +9,8 @@ import { tableMigration, type NamedMigration } from './initial-schema.js';
 
 type Db = Kysely<unknown>;
 
-/** Whether `table` has `column` already: `ADD COLUMN IF NOT EXISTS` is missing from SQLite and MySQL 8. */
-async function hasColumn(db: Db, dialect: Store['dialect'], table: string, column: string): Promise<boolean> {
-  const query =
-    dialect === 'sqlite'
-      ? sql<{ n: number }>`select count(*) as n from pragma_table_info(${table}) where name = ${column}`
-      : sql<{ n: number | string }>`select count(*) as n from information_schema.columns
-          where table_schema = ${dialect === 'postgres' ? sql`current_schema()` : sql`database()`}
-          and table_name = ${table} and column_name = ${column}`;
-  const found = await query.execute(db);
-  return Number(found.rows[0]?.n ?? 0) > 0;
-}
-
 function addColumnMigration(
-  dialect: Store['dialect'],
+  dialect: StoreDialectName,
   table: string,
   column: string,
   type: (t: ColumnTypes) => ColumnType,
@@ -41,7 +30,7 @@ function addColumnMigration(
  * never pins a pool connection), and `login_codes.claimed_at`, which lets a request take over a code whose first
  * request died while it was `pending`.
  */
-export function leasesAndClaims(dialect: Store['dialect']): NamedMigration[] {
+export function leasesAndClaims(dialect: StoreDialectName): NamedMigration[] {
   return [
     [
       '0015_leases',

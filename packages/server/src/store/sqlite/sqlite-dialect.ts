@@ -1,123 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import {
-  CamelCasePlugin,
-  CompiledQuery,
-  Kysely,
-  SqliteDialect,
-  SqliteDriver,
-  sql,
-  type DatabaseConnection,
-  type Driver,
-  type SqliteDatabase,
-  type SqliteDialectConfig,
-  type SqliteStatement,
-} from 'kysely';
 import type { StoreDialect } from '../dialect.js';
-import { migrateToLatest } from '../migrations/index.js';
 import { insertOnConflictDoNothing, insertOnConflictDoUpdate } from '../on-conflict.js';
-import { USER_UNIQUE_CONSTRAINTS, type Database, type UserUniqueColumn } from '../schema.js';
-import { InProcessLock } from './in-process-lock.js';
-
-/** Kysely's SQLite driver, but every transaction takes the write lock at `BEGIN`. */
-class ImmediateSqliteDriver extends SqliteDriver {
-  // A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another connection wrote
-  // in between (busy_timeout cannot help an upgrade); `BEGIN IMMEDIATE` waits for the lock up front instead.
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
-  }
-}
-
-/** How many distinct statements stay prepared; the store issues a few dozen, so this never evicts in practice. */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * The database as Kysely sees it, with prepared statements reused by SQL text. Kysely prepares every query anew,
- * and preparing costs more than running the short statements of a login or refresh. Reuse is safe: Kysely runs
- * each statement to completion synchronously (`all`/`run`), and the store never streams.
- */
-function withStatementCache(database: { prepare(sql: string): SqliteStatement; close(): void }): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
-  return {
-    close: () => database.close(),
-    prepare(sql) {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        statement = database.prepare(sql);
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
-
-const USER_COLUMNS = new Set<string>(Object.values(USER_UNIQUE_CONSTRAINTS));
-
-interface SharedDatabase {
-  db: Kysely<Database>;
-  locks: InProcessLock;
-  users: number;
-}
-
-// Stores of one process opened on the same file share its one connection. Two connections in one process would
-// deadlock: better-sqlite3 waits for a lock synchronously (busy_timeout), blocking the event loop, while the holder
-// needs that same loop to finish its transaction. Kysely's connection mutex serialises the shared connection instead.
-const openFiles = new Map<string, SharedDatabase>();
-
-async function openDatabase(path: string): Promise<SharedDatabase> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new BetterSqlite3(path, { timeout: 5000 });
-  try {
-    // WAL: readers never block the writer; NORMAL is durable across a process crash (only a power loss can drop the
-    // last commits), which is the usual pairing with WAL.
-    database.pragma('journal_mode = WAL');
-    database.pragma('synchronous = NORMAL');
-    database.pragma('busy_timeout = 5000');
-    database.pragma('foreign_keys = ON');
-  } catch (err) {
-    database.close();
-    throw err;
-  }
-  const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
-    plugins: [new CamelCasePlugin()],
-  });
-  return { db, locks: new InProcessLock(), users: 0 };
-}
+import { openSqliteConnection } from './connection.js';
+import { uniqueViolationColumn } from './errors.js';
+import { migrateSqlite } from './migrate.js';
 
 /** Opens a SQLite database (`:memory:` or a file path) for the store. */
 export async function openSqliteDialect(path: string): Promise<StoreDialect> {
-  const key = path === ':memory:' ? undefined : resolve(path);
-  let shared = key === undefined ? undefined : openFiles.get(key);
-  if (shared === undefined) {
-    shared = await openDatabase(key ?? ':memory:');
-    // Another open of the same file may have finished while we awaited: keep the first, drop ours.
-    const raced = key === undefined ? undefined : openFiles.get(key);
-    if (raced !== undefined) {
-      await shared.db.destroy();
-      shared = raced;
-    } else if (key !== undefined) {
-      openFiles.set(key, shared);
-    }
-  }
-  shared.users += 1;
-  const { db, locks } = shared;
-  const owner = shared;
-  let closed = false;
-
+  const { db, locks, release } = await openSqliteConnection(path);
   return {
     name: 'sqlite',
     db,
@@ -126,34 +15,9 @@ export async function openSqliteDialect(path: string): Promise<StoreDialect> {
     transaction: (fn) => db.transaction().execute(fn),
     // Kysely serialises everything on the one connection, so transactions of this process never conflict.
     isRetryable: () => false,
-    uniqueViolationColumn(err): UserUniqueColumn | undefined {
-      if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_UNIQUE') return undefined;
-      // "UNIQUE constraint failed: users.phone_e164, users.appid": each constraint leads with its own column.
-      const column = /UNIQUE constraint failed: users\.(\w+)/.exec(err.message)?.[1];
-      return column !== undefined && USER_COLUMNS.has(column) ? (column as UserUniqueColumn) : undefined;
-    },
+    uniqueViolationColumn,
     withLock: (name, fn) => locks.run(name, fn),
-    async migrate() {
-      // Kysely's Migrator takes no lock on SQLite; holding the write lock for the whole run makes a second process
-      // on the same file wait (busy_timeout) and then find nothing left to do.
-      await db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          await migrateToLatest(conn, 'sqlite', { disableTransactions: true });
-          await sql`commit`.execute(conn);
-        } catch (err) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw err;
-        }
-      });
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      owner.users -= 1;
-      if (owner.users > 0) return;
-      if (key !== undefined && openFiles.get(key) === owner) openFiles.delete(key);
-      await db.destroy();
-    },
+    migrate: () => migrateSqlite(db),
+    close: release,
   };
 }
