@@ -20,7 +20,7 @@ try {
   console.log({ openid, unionid, hasSessionKey: sessionKey.length > 0 });
 } catch (error) {
   // A WeChatError: error.kind is invalid_code, code_used, rate_limited, blocked, config, unavailable, …
-  console.error(error.kind, error.code, error.message);
+  console.error(error.kind, error.errcode, error.message);
 } finally {
   await wechat.close();
 }

@@ -7,10 +7,10 @@
 //   POST /login   { code }              → { token, openid }
 //   POST /phone   { code }              → { phoneNumber, purePhoneNumber, countryCode }   (with the bearer token)
 //   POST /decrypt { encryptedData, iv } → { data }                                       (with the bearer token)
-//   any failure                         → { error: { code, message, wechat? } }, status from core's catalogue
+//   any failure                         → { error: { code, message, wechat? } }, the status wxlogin answers it with
 import { randomBytes } from 'node:crypto';
 import express from 'express';
-import { DecryptError, ERROR_CATALOGUE, WeChatClient, WeChatError, decryptData } from '@wxlogin/core';
+import { DecryptError, WeChatClient, WeChatError, decryptData } from '@wxlogin/core';
 
 const { WECHAT_APPID: APPID, WECHAT_SECRET: SECRET } = process.env;
 if (!APPID || !SECRET) {
@@ -34,9 +34,48 @@ const wechat = new WeChatClient({
 const sessions = new Map();
 const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 
-/** A refusal of our own, named by a code of core's catalogue so it gets the same status wxlogin would answer. */
+// This server's answers: the codes, statuses and messages of wxlogin's own catalogue (docs/errors.md), so a mini
+// program written against one works against the other. core classifies what went wrong; how to answer is ours.
+const ANSWERS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  INVALID_CODE: { status: 400, message: 'The login code is invalid or expired; call wx.login() again.' },
+  CODE_ALREADY_USED: { status: 400, message: 'The login code was already used; call wx.login() again.' },
+  INVALID_PHONE_CODE: {
+    status: 400,
+    message: 'The phone-number code is invalid, used or expired; ask the user to tap the button again.',
+  },
+  DECRYPT_FAILED: { status: 400, message: 'The encrypted data could not be decrypted.' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials.' },
+  USER_BLOCKED: { status: 403, message: 'WeChat blocked this login (high-risk user).' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  WECHAT_SESSION_STALE: { status: 409, message: 'The WeChat session key has changed; call wx.login() and fetch the data again.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  WECHAT_RATE_LIMITED: { status: 429, message: 'WeChat rate-limited this user; retry later.' },
+  APP_MISCONFIGURED: { status: 500, message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).' },
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error.' },
+  WECHAT_ERROR: { status: 502, message: 'WeChat answered with an error.' },
+  WECHAT_UNAVAILABLE: { status: 503, message: 'WeChat is unavailable; retry later.' },
+};
+
+// A WeChatError's `kind` → our code. A refused phone code is the one exception: the cure is another tap of the
+// button, not the new wx.login() that INVALID_CODE asks for.
+const KIND_ANSWERS = {
+  invalid_code: 'INVALID_CODE',
+  code_used: 'CODE_ALREADY_USED',
+  rate_limited: 'WECHAT_RATE_LIMITED',
+  blocked: 'USER_BLOCKED',
+  config: 'APP_MISCONFIGURED',
+  token_expired: 'WECHAT_ERROR', // core has already refetched the token: a rejection that survives it is WeChat's
+  session_invalid: 'WECHAT_SESSION_STALE',
+  unavailable: 'WECHAT_UNAVAILABLE',
+  unknown: 'WECHAT_ERROR',
+};
+const codeOfWeChatError = (error) =>
+  error.api === 'getPhoneNumber' && error.kind === 'invalid_code' ? 'INVALID_PHONE_CODE' : KIND_ANSWERS[error.kind];
+
+/** A refusal of our own, named by one of the codes in ANSWERS. */
 class ApiError extends Error {
-  constructor(code, message = ERROR_CATALOGUE[code].message) {
+  constructor(code, message = ANSWERS[code].message) {
     super(message);
     this.code = code;
   }
@@ -92,21 +131,23 @@ app.use((error, _req, res, next) => {
   res.status(status).json({ error: { code, message, ...(detail ? { wechat: detail } : {}) } });
 });
 
-/** What to answer for a failure: the catalogue's status and code, a message safe for the client. */
+/** What to answer for a failure: a code of ANSWERS, its status, a message safe for the client. */
 function describeError(error) {
   if (error instanceof ApiError) {
-    return { status: ERROR_CATALOGUE[error.code].status, code: error.code, message: error.message };
+    return { status: ANSWERS[error.code].status, code: error.code, message: error.message };
   }
   if (error instanceof WeChatError) {
     // core has classified the errcode: `kind` is what happened (invalid_code, code_used, rate_limited, blocked,
-    // config, unavailable…), `code`/`status` how to answer. Its JSON form is secret-free and keeps WeChat's rid.
+    // config, unavailable…). Its JSON form is secret-free and keeps WeChat's rid.
+    const code = codeOfWeChatError(error);
+    const { status, message } = ANSWERS[code];
     if (error.kind === 'config') console.error('ALERT: WeChat refuses our appid, secret or IP:', JSON.stringify(error));
     else if (error.retryable) console.error('WeChat unavailable:', JSON.stringify(error));
-    else if (error.status >= 500) console.error('WeChat error:', JSON.stringify(error));
+    else if (status >= 500) console.error('WeChat error:', JSON.stringify(error));
     return {
-      status: error.status,
-      code: error.code,
-      message: ERROR_CATALOGUE[error.code].message,
+      status,
+      code,
+      message,
       // Errcodes below -1000 (timeout, network…) are core's, not WeChat's: there is no rid to quote then.
       wechat: error.errcode >= -1 ? { errcode: error.errcode, rid: error.rid } : undefined,
       retryAfterSeconds: error.retryAfterSeconds,
@@ -115,7 +156,7 @@ function describeError(error) {
   if (error instanceof DecryptError) {
     // DECRYPT_FAILED: malformed or another app's data (400). WECHAT_SESSION_STALE: the device has a newer session_key
     // than the one stored here (409): call wx.login(), POST /login, then fetch the data again.
-    return { status: ERROR_CATALOGUE[error.code].status, code: error.code, message: error.message };
+    return { status: ANSWERS[error.code].status, code: error.code, message: error.message };
   }
   // express.json()'s own refusals.
   if (error?.type === 'entity.parse.failed') {

@@ -2,14 +2,14 @@
  * `@wxlogin/core` — the public API, and nothing else: WeChat mini program server-API client (`WeChatClient`), the
  * access-token cache port, typed errors with the errcode table, and the encryptedData / signature helpers.
  */
-export { ERROR_CATALOGUE, type ErrorCode } from './errors/catalogue.js';
 export {
   API_ERRCODE_TABLE,
+  CODE_CARRYING_APIS,
   ERRCODE_TABLE,
   SYNTHETIC_ERRCODES,
   TOKEN_REJECTED_ERRCODES,
   classifyErrcode,
-  type ErrcodeClassification,
+  isCodeConsumed,
   type ErrcodeRule,
   type WeChatApi,
   type WeChatErrorKind,

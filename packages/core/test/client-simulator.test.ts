@@ -68,7 +68,7 @@ describe('code2Session against the simulator', () => {
     expect((await failure(wechat.code2Session(DEV_APPID, 'no-such-code'))).kind).toBe('invalid_code');
     const other = sim.login({ appid: OTHER_APPID });
     const error = await failure(wechat.code2Session(DEV_APPID, other.code));
-    expect([error.kind, error.code, error.status]).toEqual(['invalid_code', 'INVALID_CODE', 400]);
+    expect([error.kind, error.consumed]).toEqual(['invalid_code', true]);
     expect(error.rid).toMatch(/\S/);
   });
 
@@ -76,13 +76,13 @@ describe('code2Session against the simulator', () => {
     const { code, openid } = sim.login({ appid: DEV_APPID });
     sim.blockUser(DEV_APPID, openid);
     const error = await failure(client().code2Session(DEV_APPID, code));
-    expect([error.kind, error.code]).toEqual(['blocked', 'USER_BLOCKED']);
+    expect(error.kind).toBe('blocked');
   });
 
   it('a wrong secret is config (40125) and never shows the secret; an app WeChat does not know is config (40013)', async () => {
     const wrong = client({ apps: [{ appid: DEV_APPID, secret: 'wrong-secret-value-123' }] });
     const error = await failure(wrong.code2Session(DEV_APPID, sim.login({ appid: DEV_APPID }).code));
-    expect([error.errcode, error.kind, error.code]).toEqual([40125, 'config', 'APP_MISCONFIGURED']);
+    expect([error.errcode, error.kind, error.consumed]).toEqual([40125, 'config', false]);
     expect(JSON.stringify(error) + error.message).not.toContain('wrong-secret-value-123');
     const unknownAtWeChat = client({ apps: [{ appid: 'wxffffffffffffffff', secret: 'x-secret' }] });
     expect((await failure(unknownAtWeChat.code2Session('wxffffffffffffffff', 'c'))).errcode).toBe(40013);

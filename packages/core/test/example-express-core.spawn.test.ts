@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '@wxlogin/server';
 import { createSimulator, type Simulator } from '@wxlogin/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnNode, type SpawnedProcess } from '../../server/test/helpers/spawn-process.js';
@@ -61,7 +61,7 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
     return { ...answer, ...minted };
   }
 
-  /** `{ error: { code, message, wechat? } }` with the status core's catalogue gives `code`. */
+  /** `{ error: { code, message, wechat? } }` with the status wxlogin's own catalogue gives `code`: the example answers as the service does. */
   const expectError = (answer: Answer, code: keyof typeof ERROR_CATALOGUE): void => {
     expect(answer.status).toBe(ERROR_CATALOGUE[code].status);
     expect(Object.keys(answer.body)).toEqual(['error']);

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: `createClient` is one closure whose methods share the session, the one in-flight login
+// and refresh, and the epoch; splitting it would hand that state around. The login and refresh flow is `auth-flow.ts`.
 import { AuthFlow } from './auth-flow.js';
 import { isWxloginError, WxloginError } from './errors.js';
 import { errorOf, send, type HttpRequest, type HttpResponse } from './http.js';

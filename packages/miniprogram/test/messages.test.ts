@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '@wxlogin/server';
 import { describe, expect, it } from 'vitest';
 import type { SdkErrorCode } from '../src/errors.js';
 import { ERROR_MESSAGES, errorMessage } from '../src/messages.js';

@@ -4,20 +4,13 @@
  */
 export { createApp, type CreateAppOptions, type WxloginApp } from './app.js';
 export { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
-export type {
-  Auth,
-  BindPhoneInput,
-  DecryptInput,
-  LoginInput,
-  LoginResponse,
-  ProfilePatch,
-  Readiness,
-  TokenResponse,
-  WeChatLoginClient,
-} from './auth/types.js';
-export type { User } from './auth/user-view.js';
-export type { AdminApi, AdminApp, AdminUserDetail } from './admin/types.js';
-export type { AdminAuditEvent, AdminSession, AdminUser } from './admin/admin-views.js';
+export type { Auth, LoginInput, WeChatLoginClient } from './auth/types.js';
+export type { LoginResponse, TokenResponse } from './schemas/tokens.js';
+export type { ProfilePatch, User } from './schemas/user.js';
+export type { BindPhoneInput, DecryptInput } from './schemas/phone.js';
+export type { Readiness } from './schemas/readiness.js';
+export type { AdminApi } from './admin/types.js';
+export type { AdminApp, AdminAuditEvent, AdminSession, AdminUser, AdminUserDetail } from './schemas/admin.js';
 export type { LoginStatsPoint, LoginStatsReport, OutcomeCounts, StatsWindow } from './stats/login-stats-report.js';
 export type { Page } from './store/types.js';
 export { loadConfig, type LoadConfigOptions, type WxloginConfig } from './config/load-config.js';
@@ -25,7 +18,10 @@ export { ConfigError } from './config/config-error.js';
 export { ConfigSchema, envNameOf, type ConfigInput } from './config/schema.js';
 export type { AppCredentials } from './config/parse-apps.js';
 export type { TrustProxy } from './config/parse-trust-proxy.js';
-export { AppError, toAppError, type AppErrorOptions, type WeChatErrorDetail } from './errors.js';
+export { ERROR_CATALOGUE, isErrorCode, type ErrorCode } from './errors/catalogue.js';
+export { AppError, type AppErrorOptions, type WeChatErrorDetail } from './errors/app-error.js';
+export { toAppError } from './errors/to-app-error.js';
+export { API_ERRCODE_ERROR_CODES, ERRCODE_ERROR_CODES, KIND_ERROR_CODES, errorCodeOfWeChat } from './errors/wechat-error-code.js';
 export { wxloginRoutes, type WxloginRoutesOptions } from './routes/wxlogin-routes.js';
 export { requireWxUser, wxUserPlugin, type WxUser, type WxUserClaims, type WxUserPluginOptions } from './plugins/wx-user.js';
 export type { IpRateLimitOptions } from './rate-limit/ip-rate-limit.js';

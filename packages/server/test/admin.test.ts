@@ -4,8 +4,7 @@ import addFormats from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createAdminTokenCheck } from '../src/admin/admin-token.js';
-import type { AdminAuditEvent, AdminSession, AdminUser } from '../src/admin/admin-views.js';
-import type { AdminUserDetail } from '../src/admin/types.js';
+import type { AdminAuditEvent, AdminSession, AdminUser, AdminUserDetail } from '../src/schemas/admin.js';
 import type { Page } from '../src/store/types.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { bearerCredential } from '../src/http/bearer-token.js';
@@ -105,6 +104,29 @@ describe('admin API access [sqlite]', () => {
     expect(ok.headers['cache-control']).toBe('no-store');
     // An unknown path under /admin/api is a plain 404.
     expect(errorOf(await call(t, 'GET', '/admin/api/nope')).code).toBe('NOT_FOUND');
+  });
+
+  it('/admin/api without the right token is 401 on every path and method, unknown ones included; with it, unknown is 404', async () => {
+    const t = await createTestApp({ env: { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN } });
+    const unknown: [string, string][] = [
+      ['GET', '/admin/api'],
+      ['GET', '/admin/api/'],
+      ['GET', '/admin/api/nope'],
+      ['GET', '/admin/api/users/x/y/z'],
+      ['PUT', '/admin/api/users/01970000-0000-7000-8000-000000000000'],
+      ['POST', '/admin/api/apps'],
+    ];
+    for (const [method, url] of unknown) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }]) {
+        const response = await t.app.inject({ method: method as 'GET', url, headers });
+        expect([response.statusCode, errorOf(response).code], `${method} ${url}`).toEqual([401, 'UNAUTHORIZED']);
+      }
+      const authorised = await t.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect([authorised.statusCode, errorOf(authorised).code], `${method} ${url}`).toEqual([404, 'NOT_FOUND']);
+    }
+    // The catch-all is not an API: it stays out of the OpenAPI document.
+    const paths = Object.keys((await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: object }>().paths);
+    expect(paths.filter((p) => p === '/admin/api' || p.includes('*'))).toEqual([]);
   });
 
   it('logs neither the admin token nor user tokens or secrets', async () => {
@@ -333,6 +355,19 @@ describe('admin users [sqlite]', () => {
       }
     }
     expect((await t.store.listAudit({ limit: 100 })).items).toHaveLength(auditBefore);
+  });
+
+  it('the admin disable reason refuses NUL (PostgreSQL answered 500) and the user stays active', async () => {
+    const t = await createTestApp({ env: { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN } });
+    const { body } = await t.login();
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/admin/api/users/${body.user.id}/disable`,
+      payload: { reason: 'fraud\u0000' },
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect([response.statusCode, errorOf(response).code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await t.store.getUser(body.user.id)).toMatchObject({ status: 'active' });
   });
 
   it('a JSON content type with an empty body is 400, a non-JSON one 415', async () => {

@@ -179,6 +179,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses an appid longer than 32 characters at start (the appid columns are varchar(32): every login would fail)', () => {
+    const env = { WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'), WXLOGIN_APPS: `wx${'a'.repeat(31)}:secret-value` };
+    expect(() => loadConfig({ env })).toThrow(ConfigError);
+    expect(() => loadConfig({ env })).toThrow(/entry 1 has an invalid appid/);
+    expect(loadConfig({ env: { ...env, WXLOGIN_APPS: `wx${'a'.repeat(30)}:secret-value` } }).apps[0]?.appid).toHaveLength(32);
+  });
+
   it('reads <NAME>_FILE for secrets, and refuses both forms at once', async () => {
     const keyFile = join(dir, 'master.key');
     const appsFile = join(dir, 'apps');

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { closeRedisClient, createRedisClient, waitForRedisReady } from '../src/redis/redis-client.js';
-import { toAppError } from '../src/errors.js';
+import { toAppError } from '../src/errors/to-app-error.js';
+import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { requestDeadlineMs } from '../src/http/request-deadline.js';
 import { clientStatementTimeoutMs } from '../src/store/client-timeouts.js';
 import { openStore, type Store } from '../src/store/index.js';
@@ -80,6 +85,8 @@ function answered(error: unknown): { status: number | string; code: string | und
   return mapped === undefined ? { status: 500, code: 'INTERNAL_ERROR' } : { status: mapped.status, code: mapped.code };
 }
 
+/** The envelope's error of an answer. */
+const errorOf = (response: LightMyRequestResponse) => response.json<ErrorEnvelope>().error;
 const unavailable = { status: 503, code: 'DEPENDENCY_UNAVAILABLE', retryAfter: '1' };
 const masterKey = randomBytes(32).toString('base64');
 
@@ -277,6 +284,125 @@ for (const db of serverDatabases) {
       const slowestAfter = after.reduce((a, b) => (a.ms >= b.ms ? a : b));
       report(db.tag, 'recovered from a full pool hung', `slowest of ${after.length} refreshes`, slowestAfter);
       expect(after.map((a) => a.status)).toEqual(sessions.map(() => 200));
+    });
+  });
+}
+
+describe('dependency faults: a busy SQLite database [sqlite]', () => {
+  it('toAppError maps SQLite\'s busy database to DEPENDENCY_UNAVAILABLE with Retry-After, not a 500; a closed store stays a 500', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wxlogin-busy-'));
+    const { default: Sqlite } = await import('better-sqlite3');
+    const holder = new Sqlite(join(dir, 'busy.db'));
+    const other = new Sqlite(join(dir, 'busy.db'), { timeout: 0 });
+    try {
+      holder.exec('create table t (x integer); begin exclusive; insert into t values (1)');
+      let busy: unknown;
+      try {
+        other.exec('insert into t values (2)');
+      } catch (error) {
+        busy = error;
+      }
+      expect((busy as { code?: string }).code).toBe('SQLITE_BUSY');
+      const mapped = toAppError(busy);
+      expect(mapped).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503, retryAfterSeconds: 1 });
+      // The log line gets the driver's code, never its error (MySQL's carries the statement with its values).
+      expect(mapped?.cause).toEqual({ code: 'SQLITE_BUSY' });
+    } finally {
+      other.close();
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+    const store = await openStore('sqlite::memory:');
+    await store.close();
+    const closed = await store.getUser('01970000-0000-7000-8000-000000000000').catch((error: unknown) => error);
+    expect(toAppError(closed)).toBeUndefined();
+  });
+});
+
+for (const db of serverDatabases) {
+  describe(`dependency faults: the database going away ${db.tag}`, () => {
+    if (!databaseAvailable(db)) return;
+    let testStore: TestStore;
+    beforeAll(async () => {
+      testStore = await createTestStore(db);
+    });
+    afterAll(async () => {
+      await testStore?.drop();
+    });
+
+    const relayedStore = async (): Promise<{ store: Store; relay: TcpRelay }> => {
+      const relay = await startTcpRelay(testStore.url, db.backend === 'pg' ? 5432 : 3306);
+      const store = await openStore(relay.url, { ...testStore.storeOptions, statementTimeoutMs: 2000 });
+      return { store, relay };
+    };
+
+    it('answers 503 DEPENDENCY_UNAVAILABLE with Retry-After (not 500) while the database is unreachable, and recovers without a restart', async () => {
+      const { store, relay } = await relayedStore();
+      try {
+        const t = await createTestApp({ store });
+        const first = await t.login();
+        expect(first.status).toBe(200);
+        await relay.cut();
+        for (let i = 0; i < 3; i++) {
+          const refresh = await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken });
+          expect([refresh.statusCode, errorOf(refresh).code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
+          expect(refresh.headers['retry-after']).toBe('1');
+          expect(refresh.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|terminated/);
+        }
+        const login = await t.login();
+        expect([login.status, errorOf(login.response).code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
+        expect(login.response.headers['retry-after']).toBe('1');
+        // Counted under the code answered, not as a bug.
+        const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+        expect(metrics).toContain(`wxlogin_logins_total{appid="${t.appid}",outcome="DEPENDENCY_UNAVAILABLE"} 1`);
+
+        await relay.pass();
+        const again = await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken });
+        expect(again.statusCode).toBe(200);
+        await t.close();
+      } finally {
+        await relay.close();
+        await store.close().catch(() => undefined);
+      }
+    });
+
+    it('a statement cut off by the statement timeout is DEPENDENCY_UNAVAILABLE, not a bug', async () => {
+      let timedOut: unknown;
+      if (db.backend === 'pg') {
+        const { default: pg } = await import('pg');
+        const client = new pg.Client({ connectionString: testStore.url, statement_timeout: 20 });
+        await client.connect();
+        timedOut = await client.query('select pg_sleep(2)').catch((error: unknown) => error);
+        await client.end();
+      } else {
+        const heavy = 'select count(*) from information_schema.columns a, information_schema.columns b, information_schema.columns c';
+        timedOut = await testStore.exec(`set statement max_statement_time = 0.02 for ${heavy}`).catch((error: unknown) => error);
+      }
+      expect(timedOut).toBeInstanceOf(Error);
+      expect(toAppError(timedOut)).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503 });
+    });
+
+    it('a connection dropped while a client is checked out between statements does not crash the process', async () => {
+      const { store, relay } = await relayedStore();
+      const uncaught: unknown[] = [];
+      const record = (error: unknown): void => void uncaught.push(error);
+      process.prependListener('uncaughtException', record);
+      try {
+        // withLock holds one connection for the whole of its function: the drop lands on a checked-out, idle client.
+        const held = store.withLock('drop-while-held', async () => {
+          await relay.cut();
+          await sleep(200); // bounded: long enough for the driver to see the connection end
+        });
+        await expect(held).rejects.toThrow();
+        await sleep(50);
+        expect(uncaught.map(String)).toEqual([]);
+        await relay.pass();
+        await expect(store.getUser('01970000-0000-7000-8000-000000000000')).resolves.toBeUndefined();
+      } finally {
+        process.removeListener('uncaughtException', record);
+        await relay.close();
+        await store.close().catch(() => undefined);
+      }
     });
   });
 }

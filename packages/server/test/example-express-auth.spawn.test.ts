@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ERROR_CATALOGUE } from '@wxlogin/core';
 import { createSimulator, type Simulator } from '@wxlogin/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOGUE } from '../src/errors/catalogue.js';
 import { spawnNode, type SpawnedProcess } from './helpers/spawn-process.js';
 import { createTestApp } from './helpers/test-app.js';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminUser } from '../src/admin/admin-views.js';
-import type { LoginResponse, TokenResponse } from '../src/auth/types.js';
-import type { User } from '../src/auth/user-view.js';
+import type { AdminUser } from '../src/schemas/admin.js';
+import type { LoginResponse, TokenResponse } from '../src/schemas/tokens.js';
+import type { User } from '../src/schemas/user.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import type { LoginStatsReport } from '../src/stats/login-stats-report.js';
 import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_DEV_SECRET, DEV_APPID, createSimulator, type Simulator } from '@wxlogin/simulator';
-import { ERROR_CATALOGUE } from '@wxlogin/core';
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type WxloginApp } from '../src/app.js';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { ERROR_CATALOGUE } from '../src/errors/catalogue.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { openRaw, type RawResponse } from './helpers/raw-http.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { TokenResponse } from '../src/auth/types.js';
+import type { TokenResponse } from '../src/schemas/tokens.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -64,6 +64,20 @@ describe('DELETE /v1/me [sqlite]', () => {
     expect(again.status).toBe(200);
     expect(again.body.isNew).toBe(true);
     expect(again.body.user.id).not.toBe(userId);
+  });
+
+  it('DELETE /v1/me as wx.request sends it (content-type: application/json, no body) deletes the account instead of 400', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const headers = { authorization: `Bearer ${body.accessToken}`, 'content-type': 'application/json' };
+    // A body that is there is still parsed as everywhere else.
+    for (const payload of ['{', '{"__proto__":{"x":1}}']) {
+      const bad = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers, payload });
+      expect([bad.statusCode, errorCode(bad)], payload).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    const response = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers });
+    expect(response.statusCode).toBe(204);
+    expect(await t.store.getUser(body.user.id)).toBeUndefined();
   });
 
   it('needs a bearer token; a disabled user cannot delete its account (USER_DISABLED)', async () => {

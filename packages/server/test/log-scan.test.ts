@@ -1,6 +1,6 @@
 import { DEFAULT_DEV_SECRET } from '@wxlogin/simulator';
 import { describe, expect, it } from 'vitest';
-import type { LoginResponse, TokenResponse } from '../src/auth/types.js';
+import type { LoginResponse, TokenResponse } from '../src/schemas/tokens.js';
 import { createTestApp } from './helpers/test-app.js';
 
 describe('logs [sqlite]', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_DEV_SECRET } from '@wxlogin/simulator';
 import { describe, expect, it } from 'vitest';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const CODE2SESSION = '/sns/jscode2session';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TokenResponse } from '../src/auth/types.js';
+import type { TokenResponse } from '../src/schemas/tokens.js';
 import { createSealer } from '../src/crypto/seal.js';
 import { silentLogger } from '../src/logger.js';
 import { openStore } from '../src/store/index.js';

@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import { registerApiDocs } from '../src/openapi/register-api-docs.js';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 type Json = Record<string, unknown>;

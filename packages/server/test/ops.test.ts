@@ -5,7 +5,7 @@ import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID } from '@wxlogin/simulat
 import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type WxloginApp } from '../src/app.js';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { LOGIN_DONE_CHANNEL } from '../src/redis/login-wait.js';
 import { REVOCATION_CHANNEL } from '../src/redis/revocation-bus.js';
 import { TOKEN_CACHE_PREFIX } from '../src/redis/redis-token-cache.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { User } from '../src/auth/user-view.js';
+import type { User } from '../src/schemas/user.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import type { AuditEventRow } from '../src/store/types.js';
 import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';

@@ -4,10 +4,12 @@ import type { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import type { LoginResponse } from '../src/auth/types.js';
+import type { LoginResponse } from '../src/schemas/tokens.js';
 import { waitForRedisReady } from '../src/redis/redis-client.js';
 import { IP_RATE_LIMIT_NAMESPACE } from '../src/rate-limit/ip-rate-limit.js';
 import { USER_RATE_LIMIT_NAMESPACE } from '../src/rate-limit/user-login-limit.js';
+import { LocalWindowCounter } from '../src/rate-limit/local-window-counter.js';
+import { RedisWindowCounter } from '../src/rate-limit/redis-window-counter.js';
 import {
   eventually,
   keysByPrefix,
@@ -115,6 +117,35 @@ describe('per-user login limit [sqlite]', () => {
 
     expect((await loginAs(t, { openid: 'o-another-user' })).response.statusCode).toBe(200);
   });
+  it('a replayed RATE_LIMITED login keeps its Retry-After (the catalogue promises it on every RATE_LIMITED)', async () => {
+    const t = await createTestApp({ env: { WXLOGIN_USER_RATE_LIMIT_PER_MIN: '1' } });
+    const first = await t.login();
+    expect(first.status).toBe(200);
+    const limited = await t.login({ openid: first.openid });
+    expect([limited.status, limited.response.json().error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(limited.response.headers['retry-after'])).toBeGreaterThan(0);
+    const replay = await t.post('/v1/auth/login', { code: limited.code, appid: t.appid });
+    expect([replay.statusCode, replay.json().error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(replay.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+});
+
+describe('per-process window counter', () => {
+  it('counts per key from the first hit, with what is left of the window, and keeps at most maxKeys keys', () => {
+    const counter = new LocalWindowCounter(2);
+    expect(counter.hit('a', 60_000)).toEqual({ current: 1, ttl: 60_000 });
+    const second = counter.hit('a', 60_000);
+    expect(second.current).toBe(2);
+    expect(second.ttl).toBeGreaterThan(59_000);
+    expect(second.ttl).toBeLessThanOrEqual(60_000);
+    expect(counter.hit('b', 60_000).current).toBe(1);
+    expect(counter.hit('c', 60_000).current).toBe(1); // pushes out 'a', the least recently hit
+    expect(counter.hit('a', 60_000).current).toBe(1);
+    // A window of 0 ms is over at once: every hit opens a new one.
+    expect(counter.hit('z', 0).current).toBe(1);
+    expect(counter.hit('z', 0).current).toBe(1);
+  });
 });
 
 describe('rate limits when Redis is unreachable: fail open to per-process counters', () => {
@@ -171,6 +202,19 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
     const pttl = await r.admin.pttl(`${r.prefix}${IP_RATE_LIMIT_NAMESPACE}127.0.0.1`);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(60_000);
+  });
+
+  it('a Redis window: the first hit sets the expiry, later hits count on under it, the key is namespace + key', async () => {
+    const counter = new RedisWindowCounter(await client(), 'wxlogin:rl:test:');
+    const key = `${r.prefix}wxlogin:rl:test:k`;
+    await r.admin.del(key);
+    expect(await counter.hit('k', 60_000)).toEqual({ current: 1, ttl: 60_000 });
+    await r.admin.pexpire(key, 30_000);
+    const second = await counter.hit('k', 60_000);
+    expect(second.current).toBe(2);
+    expect(second.ttl).toBeGreaterThan(29_000);
+    expect(second.ttl).toBeLessThanOrEqual(30_000);
+    expect(await r.admin.get(key)).toBe('2');
   });
 
   it('an instance built with WXLOGIN_REDIS_URL reports Redis in /readyz and closes its connection on close', async () => {

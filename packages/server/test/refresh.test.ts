@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TokenResponse } from '../src/auth/types.js';
+import type { TokenResponse } from '../src/schemas/tokens.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp } from './helpers/test-app.js';
 

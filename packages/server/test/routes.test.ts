@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_DEV_SECRET, DEV_APPID, createSimulator } from '@wxlogin/simulator';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp } from '../src/app.js';
-import type { User } from '../src/auth/user-view.js';
+import type { User } from '../src/schemas/user.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createTestApp } from './helpers/test-app.js';
 
@@ -66,6 +66,26 @@ describe('routes [sqlite]', () => {
     });
   }
 
+  it('PATCH /v1/me refuses NUL and other control characters in nickname and avatarUrl (PostgreSQL answered 500)', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const bearer = { authorization: `Bearer ${body.accessToken}` };
+    for (const patch of [
+      { nickname: 'a\u0000b' },
+      { nickname: 'line\nbreak' },
+      { avatarUrl: 'https://example.com/a\u0000.png' },
+      { avatarUrl: 'https://example.com/\ta.png' },
+    ]) {
+      const response = await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: patch, headers: bearer });
+      expect(response.statusCode, JSON.stringify(patch)).toBe(400);
+      expect(errorOf(response)).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/control characters/) });
+    }
+    expect(await t.store.getUser(body.user.id)).toMatchObject({ nickname: null, avatarUrl: null });
+    // Still fine: emoji and CJK, counted in characters (code points), as PostgreSQL and MySQL count varchar(64).
+    const ok = await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: { nickname: '微信😀'.repeat(21) + '名' }, headers: bearer });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('unknown body fields are stripped at login (an older server accepts a newer SDK)', async () => {
     const t = await createTestApp();
     const { code } = t.simulator.login({ appid: t.appid });
@@ -99,6 +119,15 @@ describe('routes [sqlite]', () => {
       const response = await t.app.inject({ method, url });
       expect(response.statusCode, `${method} ${url}`).toBe(404);
       expect(response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'Not found.' } });
+    }
+  });
+
+  it('a path with broken percent-encoding is 400 VALIDATION_FAILED in the error envelope, not Fastify\'s own body', async () => {
+    const t = await createTestApp();
+    for (const url of ['/v1/%E0%A4%A', '/admin/api/users/%E0%A4%A']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json(), url).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.any(String) } });
     }
   });
 

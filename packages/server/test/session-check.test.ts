@@ -63,4 +63,40 @@ describe('session check [sqlite]', () => {
     await expect(before).resolves.toBeUndefined(); // it began before the revocation
     await expect(check.assertAlive({ sub: body.user.id, sid, appid: t.appid })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
+
+  it('a verdict is cached for ttlMs on the injected clock, then judged again; maxEntries bounds the cache', async () => {
+    const t = await createTestApp();
+    const { body } = await t.login();
+    const sid = familyOf(body.refreshToken);
+    let reads = 0;
+    const counting = new Proxy(t.store, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property === 'getFamily') reads += 1;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const check = createSessionCheck({ store: counting, clock: t.clock, ttlMs: 1000, maxEntries: 1 });
+    const claims = { sub: body.user.id, sid, appid: t.appid };
+
+    await check.assertAlive(claims);
+    t.clock.advance(1000); // at most ttlMs old: still cached
+    await check.assertAlive(claims);
+    expect(reads).toBe(1);
+    t.clock.advance(1); // older than ttlMs
+    await check.assertAlive(claims);
+    expect(reads).toBe(2);
+
+    // A second key pushes the first out of a cache of one.
+    const other = await t.login();
+    await check.assertAlive({ sub: other.body.user.id, sid: familyOf(other.body.refreshToken), appid: t.appid });
+    expect(reads).toBe(3);
+    await check.assertAlive(claims);
+    expect(reads).toBe(4);
+
+    // forgetUser drops the user's entries, fresh ones included.
+    check.forgetUser(body.user.id);
+    await check.assertAlive(claims);
+    expect(reads).toBe(5);
+  });
 });

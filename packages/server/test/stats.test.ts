@@ -5,7 +5,7 @@ import { LoginStatsRecorder, PROCESS_INSTANCE_ID } from '../src/stats/login-stat
 import type { LoginStatsReport } from '../src/stats/login-stats-report.js';
 import { reportOutcome } from '../src/metrics/count-outcomes.js';
 import { statsAppid } from '../src/stats/stats-appid.js';
-import { AppError } from '../src/errors.js';
+import { AppError } from '../src/errors/app-error.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createTestClock } from './helpers/test-clock.js';

@@ -25,16 +25,15 @@ export {
   type CliIo,
   type RunningSimulator,
 } from './cli.js';
-export {
-  createFakeWx,
-  WX_LOGIN_PER_SECOND,
-  type FakeWx,
-  type FakeWxControl,
-  type FakeWxOptions,
-  type WxCheckSessionSuccess,
-  type WxLoginSuccess,
-  type WxPrivacyOk,
-} from './fake-wx/create-fake-wx.js';
+export { createFakeWx, WX_LOGIN_PER_SECOND } from './fake-wx/create-fake-wx.js';
+export type {
+  FakeWx,
+  FakeWxControl,
+  FakeWxOptions,
+  WxCheckSessionSuccess,
+  WxLoginSuccess,
+  WxPrivacyOk,
+} from './fake-wx/types.js';
 export { BACKGROUND_INTERRUPT_MS } from './fake-wx/background.js';
 export {
   PHONE_QUOTA_ERRNO,

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: `Simulator` is the one `SimulatorControl`, a short method per control operation; the
+// state it drives is in `state/`, the WeChat routes in `routes/`, the control routes in `http/`.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV, RID_PATTERN, START_MS, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// wechat-api.md, "Access token (server-to-server)": stable_token, the legacy token, and their errors.
+// WeChat's access token as docs/simulator.md#the-wechat-routes lists it: stable_token, the legacy token, and their errors.
 let t: TestSimulator;
 beforeEach(async () => {
   t = await startSimulator();

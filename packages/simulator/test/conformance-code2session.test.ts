@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV, RID_PATTERN, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// wechat-api.md, "Login: auth.code2Session", row by row.
+// WeChat's rules for code2Session as docs/simulator.md#the-wechat-routes lists them, row by row.
 describe('GET /sns/jscode2session', () => {
   let t: TestSimulator;
   beforeEach(async () => {

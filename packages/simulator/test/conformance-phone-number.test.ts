@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV, RID_PATTERN, START_MS, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// wechat-api.md, "Phone number (current way)".
+// getuserphonenumber as docs/simulator.md#the-wechat-routes lists it.
 describe('POST /wxa/business/getuserphonenumber', () => {
   const OTHER = { appid: 'wxotherapp0000002', secret: 'other-secret' };
   let t: TestSimulator;

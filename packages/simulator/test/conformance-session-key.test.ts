@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEV, RID_PATTERN, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// wechat-api.md, "Session key maintenance". The signature is computed here by hand, not with the simulator's helper,
+// checksession and resetusersessionkey as docs/simulator.md#the-wechat-routes lists them. The signature is computed here by hand, not with the simulator's helper,
 // so a wrong key interpretation (bytes instead of base64 text) in the simulator would fail these tests.
 const sign = (sessionKey: string): string => createHmac('sha256', sessionKey).update('').digest('hex');
 

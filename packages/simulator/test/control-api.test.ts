@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ControlError, createSimulator, WECHAT_ROUTES } from '../src/index.js';
 import { DEV, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// DESIGN.md Contract, "Simulator control API", over HTTP and in-process.
+// The simulator's control API, part of the Contract (docs/simulator.md#the-control-api-__sim-json-camelcase), over HTTP and in-process.
 let t: TestSimulator;
 afterEach(() => t?.close());
 

@@ -20,7 +20,7 @@ import {
 } from '../src/index.js';
 import { DEV, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// DESIGN.md "Fidelity": the fake wx's semantics, against a real simulator and a small real app server.
+// docs/architecture.md#the-simulators-fidelity: the fake wx's semantics, against a real simulator and a small real app server.
 let t: TestSimulator;
 afterEach(() => t.close());
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEV, RID_PATTERN, startSimulator, type TestSimulator } from './helpers/start-simulator.js';
 
-// DESIGN.md Contract, `PUT /__sim/faults`. The dice are injected (`random`), so every outcome here is determined.
+// `PUT /__sim/faults`, part of the Contract (docs/simulator.md#fault-injection). The dice are injected (`random`), so every outcome here is determined.
 let t: TestSimulator;
 afterEach(() => t.close());
 

@@ -1,7 +1,8 @@
-import type { ErrorCode } from '../errors/catalogue.js';
-
-/** The service error code a {@link DecryptError} maps to (a subset of `ErrorCode`). */
-export type DecryptErrorCode = Extract<ErrorCode, 'DECRYPT_FAILED' | 'WECHAT_SESSION_STALE'>;
+/**
+ * The two classes of decryption failure: malformed or not ours (`DECRYPT_FAILED`), or well formed but sealed with
+ * another session_key (`WECHAT_SESSION_STALE`). `@wxlogin/server` answers with catalogue codes of the same names.
+ */
+export type DecryptErrorCode = 'DECRYPT_FAILED' | 'WECHAT_SESSION_STALE';
 
 /**
  * Why decryption failed, stable for logs and tests:
@@ -40,13 +41,13 @@ const MESSAGES: Record<DecryptFailureReason, string> = {
 };
 
 /**
- * Every failure of `decryptData`. `code` is the service error code (`DECRYPT_FAILED`: malformed or not ours;
+ * Every failure of `decryptData`. `code` is the class of failure (`DECRYPT_FAILED`: malformed or not ours;
  * `WECHAT_SESSION_STALE`: the stored session_key is stale, the client needs a fresh `wx.login()`), `reason` says
  * exactly what was wrong. The message never contains the key, iv, ciphertext or plaintext.
  */
 export class DecryptError extends Error {
   override readonly name = 'DecryptError';
-  /** Service error code. */
+  /** The class of failure (see {@link DecryptErrorCode}). */
   readonly code: DecryptErrorCode;
   /** What was wrong. */
   readonly reason: DecryptFailureReason;

@@ -1,5 +1,3 @@
-import { ERROR_CATALOGUE, type ErrorCode } from './catalogue.js';
-
 /**
  * What kind of failure a WeChat answer (or a failed call) is, as the Contract names them.
  * `retryable` is true for `unavailable` only: `rate_limited` waits for the client, `token_expired` is handled
@@ -47,25 +45,17 @@ export const SYNTHETIC_ERRCODES = {
 export interface ErrcodeRule {
   /** The kind of failure. */
   readonly kind: WeChatErrorKind;
-  /** The service's error code (`ERROR_CATALOGUE` key) this failure becomes. */
-  readonly code: ErrorCode;
   /** What the errcode means, in a few words (documentation, and the message of a synthetic error). */
   readonly meaning: string;
 }
 
-/** The result of {@link classifyErrcode}: the table row plus the HTTP status the service answers with. */
-export interface ErrcodeClassification extends ErrcodeRule {
-  /** HTTP status of `code` in `ERROR_CATALOGUE`. */
-  readonly status: number;
-}
-
-const unavailable = (meaning: string): ErrcodeRule => ({ kind: 'unavailable', code: 'WECHAT_UNAVAILABLE', meaning });
-const config = (meaning: string): ErrcodeRule => ({ kind: 'config', code: 'APP_MISCONFIGURED', meaning });
-const tokenRejected = (meaning: string): ErrcodeRule => ({ kind: 'token_expired', code: 'WECHAT_ERROR', meaning });
+const unavailable = (meaning: string): ErrcodeRule => ({ kind: 'unavailable', meaning });
+const config = (meaning: string): ErrcodeRule => ({ kind: 'config', meaning });
+const tokenRejected = (meaning: string): ErrcodeRule => ({ kind: 'token_expired', meaning });
 
 /**
- * THE errcode table: errcode → kind → the service's error code. `docs/errors.md` documents it row by row
- * (a test keeps the two in step). Any errcode not listed is `unknown` / `WECHAT_ERROR`.
+ * THE errcode table: errcode → kind. `docs/errors.md` documents it row by row (a test keeps the two in step).
+ * Any errcode not listed is `unknown`. What the service answers for each kind is the server's business, not core's.
  */
 export const ERRCODE_TABLE: ReadonlyMap<number, ErrcodeRule> = new Map<number, ErrcodeRule>([
   [-1, unavailable('system busy')],
@@ -75,20 +65,14 @@ export const ERRCODE_TABLE: ReadonlyMap<number, ErrcodeRule> = new Map<number, E
   [SYNTHETIC_ERRCODES.BAD_BODY, unavailable('HTML, truncated or non-JSON body (synthetic)')],
   [SYNTHETIC_ERRCODES.OVERLOADED, unavailable('client concurrency cap reached (synthetic)')],
   [SYNTHETIC_ERRCODES.CIRCUIT_OPEN, unavailable('circuit breaker open (synthetic)')],
-  [
-    SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET,
-    { kind: 'rate_limited', code: 'WECHAT_RATE_LIMITED', meaning: 'forced token refresh budget used up (synthetic)' },
-  ],
-  [
-    SYNTHETIC_ERRCODES.UNKNOWN_APP,
-    { kind: 'config', code: 'UNKNOWN_APP', meaning: 'appid not configured (synthetic)' },
-  ],
-  [40029, { kind: 'invalid_code', code: 'INVALID_CODE', meaning: 'invalid code' }],
-  [41008, { kind: 'invalid_code', code: 'INVALID_CODE', meaning: 'missing code' }],
-  [40163, { kind: 'code_used', code: 'CODE_ALREADY_USED', meaning: 'code been used' }],
-  [45011, { kind: 'rate_limited', code: 'WECHAT_RATE_LIMITED', meaning: 'API minute-quota reached' }],
-  [45009, { kind: 'rate_limited', code: 'WECHAT_RATE_LIMITED', meaning: 'API daily quota reached' }],
-  [40226, { kind: 'blocked', code: 'USER_BLOCKED', meaning: 'high-risk user, login blocked' }],
+  [SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET, { kind: 'rate_limited', meaning: 'forced token refresh budget used up (synthetic)' }],
+  [SYNTHETIC_ERRCODES.UNKNOWN_APP, config('appid not configured (synthetic)')],
+  [40029, { kind: 'invalid_code', meaning: 'invalid code' }],
+  [41008, { kind: 'invalid_code', meaning: 'missing code' }],
+  [40163, { kind: 'code_used', meaning: 'code been used' }],
+  [45011, { kind: 'rate_limited', meaning: 'API minute-quota reached' }],
+  [45009, { kind: 'rate_limited', meaning: 'API daily quota reached' }],
+  [40226, { kind: 'blocked', meaning: 'high-risk user, login blocked' }],
   [40013, config('invalid appid')],
   [40125, config('invalid appsecret')],
   [40164, config('caller IP not on the whitelist')],
@@ -101,38 +85,48 @@ export const ERRCODE_TABLE: ReadonlyMap<number, ErrcodeRule> = new Map<number, E
   [40001, tokenRejected('access_token invalid or not latest')],
   [42001, tokenRejected('access_token expired')],
   [40014, tokenRejected('invalid access_token')],
-  [87009, { kind: 'session_invalid', code: 'WECHAT_SESSION_STALE', meaning: 'invalid signature (session_key stale)' }],
+  [87009, { kind: 'session_invalid', meaning: 'invalid signature (session_key stale)' }],
 ]);
 
 /** Errcodes that mean "the access token this call carried was rejected". */
 export const TOKEN_REJECTED_ERRCODES: ReadonlySet<number> = new Set([40001, 42001, 40014]);
 
-const UNKNOWN_RULE: ErrcodeRule = { kind: 'unknown', code: 'WECHAT_ERROR', meaning: 'not in the errcode table' };
+const UNKNOWN_RULE: ErrcodeRule = { kind: 'unknown', meaning: 'not in the errcode table' };
 
 /**
- * The rows that one API answers differently from {@link ERRCODE_TABLE}, because there the same errcode asks the
- * caller for another remedy. `docs/errors.md` documents them too.
+ * The rows that one API answers differently from {@link ERRCODE_TABLE}, because there the same errcode means another
+ * thing (or asks the caller for another remedy). `docs/errors.md` documents them too.
  */
 export const API_ERRCODE_TABLE: ReadonlyMap<WeChatApi, ReadonlyMap<number, ErrcodeRule>> = new Map([
   // At the token endpoint 40001 means "wrong AppSecret", not "bad token": there is no token to refetch.
   ['stableToken', new Map([[40001, config('invalid credential (wrong AppSecret)')]])],
-  // A refused phone code is cured by another tap of the button; a new wx.login() (INVALID_CODE's advice) changes nothing.
-  [
-    'getPhoneNumber',
-    new Map<number, ErrcodeRule>([[40029, { kind: 'invalid_code', code: 'INVALID_PHONE_CODE', meaning: 'invalid phone code' }]]),
-  ],
+  // Same kind as elsewhere, but the code is the phone button's: the server tells the user to tap again, not to log in.
+  ['getPhoneNumber', new Map<number, ErrcodeRule>([[40029, { kind: 'invalid_code', meaning: 'invalid phone code' }]])],
 ]);
+
+/** The APIs whose request carries a one-time code (`wx.login()`'s or the phone button's) that WeChat can use up. */
+export const CODE_CARRYING_APIS: ReadonlySet<WeChatApi> = new Set<WeChatApi>(['code2Session', 'getPhoneNumber']);
+
+// WeChat did not take the code up: it never answered or was busy, it refused the caller (quota) or the app (config)
+// before looking at the code. A timeout counts here too: if WeChat did take the code, the retry meets 40163.
+const CODE_KEPT_KINDS: ReadonlySet<WeChatErrorKind> = new Set<WeChatErrorKind>(['unavailable', 'rate_limited', 'config']);
+
+/**
+ * Whether a failed call may have used up the one-time code it carried, so that the same code must not be tried again.
+ * @param kind the kind of the failure.
+ * @param api the API that failed; only {@link CODE_CARRYING_APIS} carry a code (for the others: `false`).
+ */
+export function isCodeConsumed(kind: WeChatErrorKind, api: WeChatApi): boolean {
+  return CODE_CARRYING_APIS.has(api) && !CODE_KEPT_KINDS.has(kind);
+}
 
 /**
  * Looks an errcode up in the errcode table.
  * @param errcode WeChat's errcode, or one of {@link SYNTHETIC_ERRCODES}.
  * @param api the API that answered; needed because some errcodes mean another thing there
  *   ({@link API_ERRCODE_TABLE}: 40001 at `stableToken` is a wrong secret, 40029 at `getPhoneNumber` a phone code).
- * @returns kind, service error code, its HTTP status and a short meaning;
- *   unlisted errcodes are `unknown` / `WECHAT_ERROR`.
+ * @returns the kind and a short meaning; unlisted errcodes are `unknown`.
  */
-export function classifyErrcode(errcode: number, api?: WeChatApi): ErrcodeClassification {
-  const rule =
-    (api === undefined ? undefined : API_ERRCODE_TABLE.get(api)?.get(errcode)) ?? ERRCODE_TABLE.get(errcode) ?? UNKNOWN_RULE;
-  return { ...rule, status: ERROR_CATALOGUE[rule.code].status };
+export function classifyErrcode(errcode: number, api?: WeChatApi): ErrcodeRule {
+  return (api === undefined ? undefined : API_ERRCODE_TABLE.get(api)?.get(errcode)) ?? ERRCODE_TABLE.get(errcode) ?? UNKNOWN_RULE;
 }

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
-import type { ErrorCode } from './catalogue.js';
-import { classifyErrcode, type WeChatApi, type WeChatErrorKind } from './errcode-table.js';
+import { classifyErrcode, isCodeConsumed, type WeChatApi, type WeChatErrorKind } from './errcode-table.js';
 import { redactSecrets } from './redact.js';
 
 /** What a {@link WeChatError} is built from. */
@@ -28,10 +27,9 @@ export interface WeChatErrorJSON {
   rid: string | null;
   kind: WeChatErrorKind;
   retryable: boolean;
+  consumed: boolean;
   api: WeChatApi;
   appid: string;
-  code: ErrorCode;
-  status: number;
   retryAfterSeconds?: number;
 }
 
@@ -51,7 +49,8 @@ export function extractRid(errmsg: string): string | null {
 
 /**
  * A failed WeChat call: WeChat answered with an errcode, or the call never got a usable answer (timeout, network,
- * HTTP status, garbage body, concurrency cap). `kind` and `code` come from the errcode table; nothing secret
+ * HTTP status, garbage body, concurrency cap). `kind` comes from the errcode table; what a service answers for it
+ * (status, code, message) is that service's choice, so none of it is here. Nothing secret
  * (AppSecret, access_token, session_key, js_code) appears in its message, `toJSON()` or `util.inspect`.
  */
 export class WeChatError extends Error {
@@ -66,14 +65,16 @@ export class WeChatError extends Error {
   readonly kind: WeChatErrorKind;
   /** True for `unavailable` only. */
   readonly retryable: boolean;
+  /**
+   * Whether WeChat may have used up the one-time code the call carried (code2Session's login code, getPhoneNumber's
+   * phone code): then the same code must not be sent again. False for calls that carry no code, and when WeChat did
+   * not take the code up (`unavailable`, `rate_limited`, `config`).
+   */
+  readonly consumed: boolean;
   /** The API that failed. */
   readonly api: WeChatApi;
   /** The appid of the call. */
   readonly appid: string;
-  /** The service's error code (errcode table → `ERROR_CATALOGUE`). */
-  readonly code: ErrorCode;
-  /** The HTTP status of `code` in `ERROR_CATALOGUE`. */
-  readonly status: number;
   /** Seconds to wait before trying again, when that is known (unavailable, rate limited). */
   readonly retryAfterSeconds?: number;
 
@@ -86,10 +87,9 @@ export class WeChatError extends Error {
     this.rid = extractRid(errmsg);
     this.kind = rule.kind;
     this.retryable = rule.kind === 'unavailable';
+    this.consumed = isCodeConsumed(rule.kind, init.api);
     this.api = init.api;
     this.appid = init.appid;
-    this.code = rule.code;
-    this.status = rule.status;
     const retryAfterSeconds = init.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS[rule.kind];
     if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -104,10 +104,9 @@ export class WeChatError extends Error {
       rid: this.rid,
       kind: this.kind,
       retryable: this.retryable,
+      consumed: this.consumed,
       api: this.api,
       appid: this.appid,
-      code: this.code,
-      status: this.status,
     };
     if (this.retryAfterSeconds !== undefined) json.retryAfterSeconds = this.retryAfterSeconds;
     return json;

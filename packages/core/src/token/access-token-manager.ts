@@ -45,7 +45,7 @@ const keys = {
 /**
  * WeChat access tokens per appid: cached by WeChat's `expires_in` minus a margin, fetched once per appid per process
  * at a time (single-flight) and once per cluster when the cache is shared (lock), replaced after a rejection by the
- * policy of DESIGN.md "Access token (WeChat's)".
+ * policy of docs/architecture.md#wechats-access-token.
  */
 export class AccessTokenManager {
   readonly #options: AccessTokenManagerOptions;

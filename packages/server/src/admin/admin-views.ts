@@ -1,45 +1,6 @@
-import { toUser, type User } from '../auth/user-view.js';
+import { toUser } from '../auth/user-view.js';
+import type { AdminAuditEvent, AdminSession, AdminUser } from '../schemas/admin.js';
 import type { AuditEventRow, RefreshFamilyRow, UserRow } from '../store/types.js';
-
-/** A user as the admin API shows it: the Contract's `User` plus what only an operator needs. */
-export interface AdminUser extends User {
-  disabledReason: string | null;
-  /** ISO 8601. */
-  lastLoginAt: string;
-  /** ISO 8601. */
-  updatedAt: string;
-}
-
-/** One session (refresh family) of a user: a device. No token material, no generation. */
-export interface AdminSession {
-  id: string;
-  appid: string;
-  userAgent: string | null;
-  ip: string | null;
-  /** ISO 8601 times. */
-  createdAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  absoluteExpiresAt: string;
-  revokedAt: string | null;
-  /** `logout`, `logout_all`, `reuse`, `disabled`, `admin_revoked`, `user_deleted`. */
-  revokedReason: string | null;
-  /** Neither revoked nor expired at the time of the answer. */
-  active: boolean;
-}
-
-/** An audit event; `detail` is its JSON detail (never a secret: a deleted user's openid hashed, phones as last 4 digits). */
-export interface AdminAuditEvent {
-  id: string;
-  /** ISO 8601. */
-  at: string;
-  /** `admin`, `system` or `user:<id>`. */
-  actor: string;
-  action: string;
-  appid: string | null;
-  userId: string | null;
-  detail: Record<string, unknown> | null;
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

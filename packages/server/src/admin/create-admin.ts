@@ -1,8 +1,9 @@
 import type { AuthContext } from '../auth/context.js';
 import { unbindPhone } from '../auth/unbind-phone.js';
 import { deleteUser, revokeUserSessions, setUserDisabled } from '../auth/user-lifecycle.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import { UUID_PATTERN } from '../ids.js';
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../schemas/limits.js';
 import type { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
 import { loginStatsReport } from '../stats/login-stats-report.js';
 import type { UserRow } from '../store/types.js';
@@ -10,15 +11,13 @@ import { createAdminTokenCheck } from './admin-token.js';
 import { toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js';
 import type { AdminApi } from './types.js';
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 100;
 const ACTOR = 'admin';
 
 // The HTTP schema refuses these too; this is for hosts that call `auth.admin` as a library.
 const pageLimit = (limit: number | undefined): number => {
-  if (limit === undefined) return DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new AppError('VALIDATION_FAILED', `limit must be an integer from 1 to ${MAX_LIMIT}.`);
+  if (limit === undefined) return PAGE_LIMIT_DEFAULT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_LIMIT_MAX) {
+    throw new AppError('VALIDATION_FAILED', `limit must be an integer from 1 to ${PAGE_LIMIT_MAX}.`);
   }
   return limit;
 };

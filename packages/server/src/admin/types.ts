@@ -1,20 +1,6 @@
 import type { Page } from '../store/types.js';
 import type { LoginStatsReport, StatsWindow } from '../stats/login-stats-report.js';
-import type { AdminAuditEvent, AdminSession, AdminUser } from './admin-views.js';
-
-/** One user with its sessions (devices) and its accounts in other apps (same unionid). */
-export interface AdminUserDetail {
-  user: AdminUser;
-  /** Newest first, live and ended (until swept), at most 200. */
-  sessions: AdminSession[];
-  /** Users of other configured apps with the same unionid. */
-  linkedAccounts: AdminUser[];
-}
-
-/** A configured mini program, as the admin API shows it: never its secret. */
-export interface AdminApp {
-  appid: string;
-}
+import type { AdminApp, AdminAuditEvent, AdminUser, AdminUserDetail } from '../schemas/admin.js';
 
 /**
  * The operator's functions behind `/admin/api`, usable as a library too. Every mutation is audited with actor

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { UserRow } from '../store/types.js';
 import type { AuthContext } from './context.js';
 

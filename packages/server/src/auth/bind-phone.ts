@@ -1,5 +1,9 @@
-import type { ErrorCode } from '@wxlogin/core';
-import { AppError, toAppError } from '../errors.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { AppError } from '../errors/app-error.js';
+import { toAppError } from '../errors/to-app-error.js';
+import { CODE_MAX } from '../schemas/limits.js';
+import type { BindPhoneInput } from '../schemas/phone.js';
+import type { User } from '../schemas/user.js';
 import { UniqueViolationError } from '../store/errors.js';
 import type { UserRow } from '../store/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
@@ -7,8 +11,7 @@ import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
 import { decryptForUser } from './decrypt.js';
 import { phoneLast4, toE164 } from './phone-e164.js';
-import type { BindPhoneInput } from './types.js';
-import { toUser, type User } from './user-view.js';
+import { toUser } from './user-view.js';
 
 /** Audit action of every bind (detail: the last 4 digits, never the number). Bind limits count these. */
 export const PHONE_BOUND_ACTION = 'phone.bound';
@@ -22,7 +25,6 @@ const BIND_LEASE_PREFIX = 'phone-bind:';
  * the statement timeout): a holder that crashed blocks its user's binds for no longer than that.
  */
 const BIND_LEASE_MARGIN_MS = 10_000;
-const CODE_MAX = 256;
 const INTERNAL_ERROR: ErrorCode = 'INTERNAL_ERROR';
 
 type BindForm = { via: 'code'; code: string } | { via: 'encrypted_data'; encryptedData: string; iv: string };

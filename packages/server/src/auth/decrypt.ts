@@ -1,11 +1,12 @@
 import { decryptData, type DecryptedData } from '@wxlogin/core';
 import { SealError, sessionKeyAad } from '../crypto/seal.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
+import { toAppError } from '../errors/to-app-error.js';
+import type { DecryptInput } from '../schemas/phone.js';
 import type { UserRow } from '../store/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
-import type { DecryptInput } from './types.js';
 
 const STALE_MESSAGE = 'No usable session_key is stored for this user: call wx.login() again, then retry with fresh data.';
 

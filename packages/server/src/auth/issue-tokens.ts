@@ -1,6 +1,6 @@
 import type { UserRow } from '../store/types.js';
 import type { AuthContext } from './context.js';
-import type { TokenResponse } from './types.js';
+import type { TokenResponse } from '../schemas/tokens.js';
 import { toUser } from './user-view.js';
 
 /** Signs an access token for the user in session `familyId` and makes the refresh token of `generation`. */

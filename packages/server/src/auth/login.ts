@@ -1,15 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
+import { WeChatError } from '@wxlogin/core';
 import { sessionKeyAad } from '../crypto/seal.js';
-import { AppError, toAppError, type WeChatErrorDetail } from '../errors.js';
+import { isErrorCode, type ErrorCode } from '../errors/catalogue.js';
+import { AppError, type WeChatErrorDetail } from '../errors/app-error.js';
+import { toAppError } from '../errors/to-app-error.js';
+import { CODE_MAX, LOGIN_NONCE_MAX } from '../schemas/limits.js';
+import type { LoginResponse } from '../schemas/tokens.js';
 import type { CompleteLoginResult, LoginCodeRow } from '../store/types.js';
 import type { AuthContext } from './context.js';
 import { issueTokens } from './issue-tokens.js';
-import type { LoginInput, LoginResponse } from './types.js';
+import type { LoginInput } from './types.js';
 
-const CODE_MAX = 256;
-const NONCE_MAX = 256;
 const USER_AGENT_MAX = 512;
 /** WeChat's codes live 5 minutes: the memo outlives that, so a late replay never reaches WeChat again. */
 const CODE_LIFETIME_MS = 5 * 60_000;
@@ -47,9 +49,9 @@ function validate(input: LoginInput): void {
   // An empty nonce is refused, not read as "no nonce": a replay must match what the first request sent.
   if (
     input.loginNonce !== undefined &&
-    (typeof input.loginNonce !== 'string' || input.loginNonce.length === 0 || input.loginNonce.length > NONCE_MAX)
+    (typeof input.loginNonce !== 'string' || input.loginNonce.length === 0 || input.loginNonce.length > LOGIN_NONCE_MAX)
   ) {
-    throw new AppError('VALIDATION_FAILED', `loginNonce must be a non-empty string of at most ${NONCE_MAX} characters.`);
+    throw new AppError('VALIDATION_FAILED', `loginNonce must be a non-empty string of at most ${LOGIN_NONCE_MAX} characters.`);
   }
 }
 
@@ -132,9 +134,9 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
     session = await ctx.wechat.code2Session(appid, args.code);
   } catch (error) {
     const appError = toAppError(error);
-    const kind = (error as { kind?: string }).kind;
-    // The code was not consumed (WeChat never answered, or refused before looking at it): let the client retry it.
-    if (!appError || kind === 'unavailable' || kind === 'rate_limited' || kind === 'config') {
+    // Core says whether WeChat may have used the code up; if not (no answer, busy, quota, refused the app before
+    // looking at the code), free the memo so the client can retry the same code. An unexpected error frees it too.
+    if (!appError || (error instanceof WeChatError && !error.consumed)) {
       await forget(ctx, codeHash, claimedAt);
     } else {
       // After a takeover this may be WeChat's 40163: the dead request did reach WeChat, so the code is spent.
@@ -272,7 +274,7 @@ function serialise(error: AppError): string {
 function parseFailure(text: string | null): AppError {
   try {
     const failure = JSON.parse(text ?? '') as StoredFailure;
-    if (failure.code in ERROR_CATALOGUE) {
+    if (isErrorCode(failure.code)) {
       return new AppError(failure.code, failure.message, {
         ...(failure.wechat ? { wechat: failure.wechat } : {}),
         ...(typeof failure.retryAfterSeconds === 'number' ? { retryAfterSeconds: failure.retryAfterSeconds } : {}),

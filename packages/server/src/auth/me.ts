@@ -1,10 +1,10 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
+import type { ProfilePatch, User } from '../schemas/user.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
 import { validateProfilePatch } from './profile-patch.js';
-import type { ProfilePatch } from './types.js';
-import { toUser, type User } from './user-view.js';
+import { toUser } from './user-view.js';
 
 /** `GET /v1/me`: the token's user, read fresh. */
 export async function me(ctx: AuthContext, claims: AccessTokenClaims): Promise<User> {

@@ -1,10 +1,6 @@
-import { AppError } from '../errors.js';
-import type { ProfilePatch } from './types.js';
-
-/** Nickname limit, in characters (code points, so a CJK or emoji nickname counts as people read it). */
-export const NICKNAME_MAX = 64;
-/** Avatar URL limit, in characters. */
-export const AVATAR_URL_MAX = 1024;
+import { AppError } from '../errors/app-error.js';
+import { AVATAR_URL_MAX, isHttpsUrl, NICKNAME_MAX } from '../schemas/limits.js';
+import type { ProfilePatch } from '../schemas/user.js';
 
 // What `<button open-type="chooseAvatar">` hands back before upload: a file on the device, not a URL anyone can load.
 const TEMP_PATH_PATTERN = /^(wxfile:\/\/|https?:\/\/(tmp|usr|store)\/)/i;
@@ -45,13 +41,4 @@ export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
     }
   }
   return out;
-}
-
-function isHttpsUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' && url.hostname.length > 0 && url.username === '' && url.password === '';
-  } catch {
-    return false;
-  }
 }

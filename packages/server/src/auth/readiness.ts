@@ -1,9 +1,10 @@
 import type { WxloginConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import type { RedisStatus } from '../redis/shared-state.js';
+import type { Readiness } from '../schemas/readiness.js';
 import { settleWithin } from '../store/client-timeouts.js';
 import type { Store } from '../store/types.js';
-import type { Readiness, WeChatLoginClient } from './types.js';
+import type { WeChatLoginClient } from './types.js';
 import { wechatBaseUrlWarning } from './wechat-host.js';
 
 /** How long `/readyz` waits for the database's answer to its ping before calling it unreachable, ms. */

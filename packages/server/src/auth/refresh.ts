@@ -1,7 +1,7 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { AuthContext } from './context.js';
 import { issueTokens } from './issue-tokens.js';
-import type { TokenResponse } from './types.js';
+import type { TokenResponse } from '../schemas/tokens.js';
 
 /**
  * Refresh exactly as docs/security.md "Refresh rotation, reuse detection, grace": the current generation rotates

@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { Store } from '../store/types.js';
 
 /** The verdict on a session (`sid`) and its user. */
@@ -9,7 +10,6 @@ interface Entry {
   verdict: Verdict;
   sid: string;
   userId: string;
-  at: number;
 }
 
 interface Judging {
@@ -32,26 +32,33 @@ export interface SessionCheck {
   forgetUser(userId: string): void;
 }
 
-/** A session check over the store. */
+/**
+ * A session check over the store. A verdict is trusted for `ttlMs` (default 5 s) of the clock; the cache holds at most
+ * `maxEntries` (default 10 000), the least recently used going first.
+ */
 export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?: number; maxEntries?: number }): SessionCheck {
   const { store, clock } = options;
-  const ttlMs = options.ttlMs ?? 5000;
-  const maxEntries = options.maxEntries ?? 10_000;
   // Keyed by everything the verdict depends on: a verdict on (sid, sub, appid) must never answer for a token that
   // names the same sid with another user or app, whether cached or still being judged.
-  const cache = new Map<string, Entry>();
+  const cache = new LRUCache<string, Entry>({
+    max: options.maxEntries ?? 10_000,
+    ttl: options.ttlMs ?? 5000,
+    // Ages are read from the injected clock (tests move it), on every read: the default resolution would keep one
+    // reading for a millisecond, so a clock moved by hand in between would not show.
+    perf: { now: clock },
+    ttlResolution: 0,
+  });
   const inFlight = new Map<string, Judging>();
   // Bumped by every forget: a judgement that began before a revocation may answer its own callers, never be cached.
   let epoch = 0;
 
   async function judge(sub: string, sid: string, appid: string): Promise<Entry> {
     const [family, user] = await Promise.all([store.getFamily(sid), store.getUser(sub)]);
-    const at = clock();
     let verdict: Verdict = 'ok';
     if (!user) verdict = 'ended';
     else if (user.status === 'disabled') verdict = 'disabled';
     else if (!family || family.revokedAt !== null || family.userId !== sub || family.appid !== appid) verdict = 'ended';
-    return { verdict, sid, userId: sub, at };
+    return { verdict, sid, userId: sub };
   }
 
   function start(key: string, sub: string, sid: string, appid: string): Judging {
@@ -61,11 +68,7 @@ export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?
       userId: sub,
       entry: judge(sub, sid, appid)
         .then((entry) => {
-          if (epoch === startedAt) {
-            cache.delete(key); // re-insert at the end: Map order is the eviction order
-            cache.set(key, entry);
-            if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-          }
+          if (epoch === startedAt) cache.set(key, entry);
           return entry;
         })
         .finally(() => {
@@ -78,15 +81,18 @@ export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?
 
   function forget(matches: (item: { sid: string; userId: string }) => boolean): void {
     epoch += 1;
-    for (const [key, entry] of cache) if (matches(entry)) cache.delete(key);
+    // Expired entries are not listed by the cache's iterators; purged first, none of them can outlive a forget.
+    cache.purgeStale();
+    const dropped: string[] = [];
+    for (const [key, entry] of cache.entries()) if (matches(entry)) dropped.push(key);
+    for (const key of dropped) cache.delete(key);
     for (const [key, judging] of inFlight) if (matches(judging)) inFlight.delete(key);
   }
 
   return {
     async assertAlive({ sub, sid, appid }) {
       const key = `${sid}|${sub}|${appid}`;
-      let entry = cache.get(key);
-      if (!entry || clock() - entry.at > ttlMs) entry = await (inFlight.get(key) ?? start(key, sub, sid, appid)).entry;
+      const entry = cache.get(key) ?? (await (inFlight.get(key) ?? start(key, sub, sid, appid)).entry);
       if (entry.verdict === 'disabled') throw new AppError('USER_DISABLED');
       if (entry.verdict === 'ended') throw new AppError('UNAUTHORIZED', 'The session has ended.');
     },

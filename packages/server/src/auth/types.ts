@@ -1,78 +1,24 @@
 import type { DecryptedData } from '@wxlogin/core';
+import type { Static } from 'typebox';
 import type { AuthMetrics } from '../metrics/auth-metrics.js';
 import type { AdminApi } from '../admin/types.js';
+import type { BindPhoneInput, DecryptInput } from '../schemas/phone.js';
+import type { CircuitStatus, Readiness } from '../schemas/readiness.js';
+import type { LoginBodySchema, LoginResponse, TokenResponse } from '../schemas/tokens.js';
+import type { ProfilePatch, User } from '../schemas/user.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { PublishedJwk } from '../tokens/signing-keys.js';
-import type { User } from './user-view.js';
 
-// The shapes of `Auth`'s inputs and answers live here, not beside the flows that take them: every flow imports
-// this file (directly or through its context), so this file must import none of them.
+// The `Auth` interface and its inputs live here, not beside the flows that take them: every flow imports this file
+// (directly or through its context), so this file must import none of them. The shapes of the answers are TypeBox
+// schemas in `../schemas/`, the same ones the routes serialise with.
 
-/** What `login` needs: the `wx.login()` code, and the app when more than one is configured. */
-export interface LoginInput {
-  code: string;
-  /** Optional only when exactly one app is configured. */
-  appid?: string;
-  /** A random value the SDK sends with every login; a replay of the same code must carry the same one. */
-  loginNonce?: string;
+/** What `login` needs: the body of `POST /v1/auth/login`, and what the transport knows of the client. */
+export type LoginInput = Static<typeof LoginBodySchema> & {
   /** Client address and user agent, kept on the session (device list). */
   ip?: string;
   userAgent?: string;
-}
-
-/** What `PATCH /v1/me` may change; `null` clears a field. */
-export interface ProfilePatch {
-  nickname?: string | null;
-  avatarUrl?: string | null;
-}
-
-/**
- * Body of `POST /v1/me/phone`: exactly one of `{ code }` (the getPhoneNumber button's code, redeemed at WeChat with
- * the session's openid) or the legacy `{ encryptedData, iv }` (opened with the stored session_key).
- */
-export interface BindPhoneInput {
-  code?: string;
-  encryptedData?: string;
-  iv?: string;
-}
-
-/** WeChat's `encryptedData` + `iv`, as the mini program received them (base64). */
-export interface DecryptInput {
-  encryptedData: string;
-  iv: string;
-}
-
-/** Tokens of a session: the Contract's login/refresh answer without `isNew`. */
-export interface TokenResponse {
-  accessToken: string;
-  refreshToken: string;
-  /** Access-token lifetime in seconds; clients compute expiry from this, not from `exp`. */
-  expiresIn: number;
-  tokenType: 'Bearer';
-  user: User;
-}
-
-/** The Contract's login answer. */
-export interface LoginResponse extends TokenResponse {
-  /** True when this login created the user for (appid, openid). */
-  isNew: boolean;
-}
-
-/** Readiness of the instance, for `/readyz`. */
-export interface Readiness {
-  /** False only when the database is unreachable. */
-  ok: boolean;
-  database: 'ok' | 'unreachable';
-  /** Informational: Redis down never fails readiness. */
-  redis: 'not_configured' | 'ok' | 'unreachable';
-  wechat: {
-    baseUrl: string;
-    /** Set when the base URL is not one of WeChat's API hosts (the simulator, a proxy). */
-    warning?: string;
-    /** The circuit breaker: `open` means WeChat stopped answering and calls fail fast for a few seconds. */
-    circuit?: 'closed' | 'open' | 'half_open' | 'disabled';
-  };
-}
+};
 
 /** The subset of `@wxlogin/core`'s `WeChatClient` that login and phone binding use (so a host may pass its own client). */
 export interface WeChatLoginClient {
@@ -85,7 +31,7 @@ export interface WeChatLoginClient {
   ): Promise<{ phoneNumber: string; purePhoneNumber: string; countryCode: string }>;
   close?(): Promise<void>;
   /** The WeChat circuit breaker's state, shown in `/readyz` (core's `WeChatClient` has it). */
-  readonly circuitState?: 'closed' | 'open' | 'half_open' | 'disabled';
+  readonly circuitState?: CircuitStatus;
 }
 
 /**

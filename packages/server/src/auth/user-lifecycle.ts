@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import type { UserRow } from '../store/types.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import type { AuthContext } from './context.js';

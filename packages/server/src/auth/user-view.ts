@@ -1,19 +1,7 @@
-import type { UserRow, UserStatus } from '../store/types.js';
+import type { User } from '../schemas/user.js';
+import type { UserRow } from '../store/types.js';
 
-/** The `User` object of the Contract: nullable fields present as `null`, `phone` in E.164, `createdAt` ISO 8601. */
-export interface User {
-  id: string;
-  appid: string;
-  openid: string;
-  unionid: string | null;
-  phone: string | null;
-  nickname: string | null;
-  avatarUrl: string | null;
-  status: UserStatus;
-  createdAt: string;
-}
-
-/** The Contract's view of a `users` row. */
+/** The Contract's view of a `users` row: every field of `UserSchema`, nullable ones as `null`. */
 export function toUser(row: UserRow): User {
   return {
     id: row.id,

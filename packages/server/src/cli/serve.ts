@@ -41,6 +41,10 @@ export async function listen(config: WxloginConfig, onClose?: () => Promise<void
 /** Longest a graceful stop may take before the process exits anyway (a stuck upstream must not block a deploy). */
 const STOP_DEADLINE_MS = 30_000;
 
+// Not close-with-grace: it ends every stop with process.exit, where this lets the process end by itself once
+// everything is closed (a socket or timer left open then shows as a stop that never ends, which the spawn tests
+// catch); it answers a second signal with exit code 1, where this one dies of the signal as Node's default does; and
+// it would take over uncaught errors and other signals unless told to skip them, leaving no more than this.
 function stopOnSignals(app: FastifyInstance, onClose?: () => Promise<void>): void {
   const stop = (signal: NodeJS.Signals): void => {
     process.off('SIGINT', stop);

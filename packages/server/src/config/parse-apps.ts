@@ -1,3 +1,5 @@
+import { CONFIGURED_APPID_MAX } from '../schemas/limits.js';
+
 /** One mini program the service logs in for. `secret` is the AppSecret: never logged, never sent to a client. */
 export interface AppCredentials {
   readonly appid: string;
@@ -8,7 +10,7 @@ export interface AppCredentials {
  * Appids as WeChat issues them (`wx` + 16 hex) and test ids like `wxdevapp00000001`; no separators. At most 32: the
  * `appid` columns are `varchar(32)`, so a longer one would start fine and then fail every login on PostgreSQL/MySQL.
  */
-const APPID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const APPID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${CONFIGURED_APPID_MAX}}$`);
 
 /**
  * Parses `appid:secret,appid:secret` (or the config file's list) and pushes problems to `problems` naming the entry
@@ -40,7 +42,7 @@ export function parseApps(
   const seen = new Set<string>();
   entries.forEach(({ appid, secret }, i) => {
     if (!APPID_PATTERN.test(appid)) {
-      problems.push(`${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most 32)`);
+      problems.push(`${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most ${CONFIGURED_APPID_MAX})`);
       return;
     }
     if (secret.length === 0) {

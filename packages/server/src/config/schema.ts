@@ -1,13 +1,15 @@
 import { Type, type Static } from 'typebox';
+import { SIGNING_ALGS } from '../schemas/limits.js';
 
 const int = (minimum: number, def: number, maximum?: number) =>
   Type.Integer({ minimum, default: def, ...(maximum === undefined ? {} : { maximum }) });
 
 /**
- * The whole environment of `wxlogin serve` (DESIGN.md, Contract), as camelCase keys: `WXLOGIN_DB_POOL_MAX` is
- * `dbPoolMax`, the same key a `--config file.json` uses. Defaults are the Contract's. Values read from the
- * environment are strings and converted against this schema; fields marked `secret` also accept `<NAME>_FILE` and
- * are never echoed in an error. Apps, the master key and `trustProxy` are checked further in `load-config.ts`.
+ * The whole environment of `wxlogin serve` (part of the Contract, docs/architecture.md#changing-things), as
+ * camelCase keys: `WXLOGIN_DB_POOL_MAX` is `dbPoolMax`, the same key a `--config file.json` uses. Defaults are the
+ * Contract's (docs/operations.md). Values read from the environment are strings and converted against this schema;
+ * fields marked `secret` also accept `<NAME>_FILE` and are never echoed in an error. Apps, the master key and
+ * `trustProxy` are checked further in `load-config.ts`.
  */
 export const ConfigSchema = Type.Object({
   host: Type.String({ minLength: 1, default: '0.0.0.0' }),
@@ -30,7 +32,7 @@ export const ConfigSchema = Type.Object({
   masterKey: Type.String({ secret: true }),
   wechatBaseUrl: Type.String({ minLength: 1, default: 'https://api.weixin.qq.com' }),
   wechatTimeoutMs: int(100, 5000, 120_000),
-  jwtAlg: Type.Enum(['ES256', 'EdDSA', 'RS256'], { default: 'ES256' }),
+  jwtAlg: Type.Enum(SIGNING_ALGS, { default: 'ES256' }),
   issuer: Type.String({ minLength: 1, default: 'wxlogin' }),
   audience: Type.String({ minLength: 1, default: 'wxlogin' }),
   accessTtl: int(60, 900, 86_400),

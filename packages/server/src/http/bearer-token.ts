@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 
 /**
  * What a bearer credential may look like, by who issued it:

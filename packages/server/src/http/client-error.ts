@@ -1,6 +1,6 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 /** What Node reports with a `clientError`: llhttp's `HPE_*` code or Node's own `ERR_HTTP_REQUEST_TIMEOUT`. */

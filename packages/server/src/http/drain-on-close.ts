@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import type { FastifyInstance } from 'fastify';
 import type { ErrorEnvelope } from '../routes/error-handler.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteOptions } from 'fastify';
 import type { WxloginConfig } from '../config/load-config.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 
 /** The store's statement timeout when `WXLOGIN_DB_STATEMENT_TIMEOUT_MS` is `0` (unset). */
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;

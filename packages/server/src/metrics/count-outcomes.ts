@@ -1,4 +1,4 @@
-import { toAppError } from '../errors.js';
+import { toAppError } from '../errors/to-app-error.js';
 import type { AuthMetrics } from './auth-metrics.js';
 
 /** The `outcome` label of a failure: its catalogue code, `INTERNAL_ERROR` for anything unexpected. */

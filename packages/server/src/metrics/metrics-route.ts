@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type {} from '@fastify/swagger';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import { handleError } from '../routes/error-handler.js';
 
 /** Options of {@link metricsRoute}. */

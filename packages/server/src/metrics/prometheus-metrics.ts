@@ -1,4 +1,5 @@
-import { ERRCODE_TABLE, ERROR_CATALOGUE, type WeChatCallEvent } from '@wxlogin/core';
+import { ERRCODE_TABLE, type WeChatCallEvent } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { AuthMetrics } from './auth-metrics.js';
 import { processMetricsRegistry } from './process-metrics.js';

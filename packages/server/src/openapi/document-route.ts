@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifySchema } from 'fastify';
-import { ErrorEnvelopeSchema } from '../routes/schemas.js';
+import { ErrorEnvelopeSchema } from '../schemas/error-envelope.js';
 
 /** `$id` under which the error envelope is shared: `#/components/schemas/ErrorEnvelope` in the document. */
 export const ERROR_ENVELOPE_ID = 'ErrorEnvelope';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { ErrorEnvelopeSchema } from '../routes/schemas.js';
+import { ErrorEnvelopeSchema } from '../schemas/error-envelope.js';
 import { ADMIN_SCHEME, BEARER_SCHEME, documentRoute, ERROR_ENVELOPE_ID } from './document-route.js';
 
 /** Where the UI is served; its own assets live under it. */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Auth } from '../auth/types.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
+import { toAppError } from '../errors/to-app-error.js';
 import { bearerAccessToken } from '../http/bearer-token.js';
 import { handleError } from '../routes/error-handler.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';

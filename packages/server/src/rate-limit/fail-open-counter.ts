@@ -1,37 +1,13 @@
-import { createRequire } from 'node:module';
 import type { Redis } from 'ioredis';
 import { noteCommandOutcome } from '../redis/hung-connection-guard.js';
+import type { CounterHit } from './counter-hit.js';
+import { LocalWindowCounter } from './local-window-counter.js';
+import { RedisWindowCounter } from './redis-window-counter.js';
 
-/** One counted hit: the count in the current window and the ms left in it. */
-export interface CounterHit {
-  current: number;
-  ttl: number;
-}
+export type { CounterHit } from './counter-hit.js';
 
 /** Called once per hit counted in-process because Redis could not count it (`wxlogin_rate_limit_fail_open_total`). */
 export type FailOpenListener = () => void;
-
-type IncrCallback = (error: Error | null, result?: CounterHit) => void;
-
-/** The counting half of `@fastify/rate-limit`'s stores (their `incr`, with the window and max it is given). */
-interface PluginStore {
-  incr(key: string, callback: IncrCallback, timeWindowMs: number, max: number): void;
-}
-
-// @fastify/rate-limit ships its two stores as CommonJS files without types; they are reused here rather than
-// rewritten, so the Redis keys and the Lua script are the plugin's own.
-const require = createRequire(import.meta.url);
-const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (
-  continueExceeding: boolean,
-  exponentialBackoff: boolean,
-  cache?: number,
-) => PluginStore;
-const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (
-  continueExceeding: boolean,
-  exponentialBackoff: boolean,
-  redis: Redis,
-  keyPrefix?: string,
-) => PluginStore;
 
 /** Options of {@link FailOpenCounter}. */
 export interface FailOpenCounterOptions {
@@ -53,24 +29,24 @@ const DEFAULT_LOCAL_KEYS = 50_000;
  */
 export class FailOpenCounter {
   readonly #redis: Redis | undefined;
-  readonly #redisStore: PluginStore | undefined;
-  readonly #local: PluginStore;
+  readonly #shared: RedisWindowCounter | undefined;
+  readonly #local: LocalWindowCounter;
   readonly #onFailOpen: FailOpenListener | undefined;
 
   constructor(options: FailOpenCounterOptions) {
     this.#redis = options.redis;
-    this.#redisStore = options.redis === undefined ? undefined : new RedisStore(false, false, options.redis, options.namespace);
-    this.#local = new LocalStore(false, false, options.localKeys ?? DEFAULT_LOCAL_KEYS);
+    this.#shared = options.redis === undefined ? undefined : new RedisWindowCounter(options.redis, options.namespace);
+    this.#local = new LocalWindowCounter(options.localKeys ?? DEFAULT_LOCAL_KEYS);
     this.#onFailOpen = options.onFailOpen;
   }
 
-  /** Counts one hit on `key` in a window of `timeWindowMs`. Never rejects because of Redis. */
-  async hit(key: string, timeWindowMs: number, max: number): Promise<CounterHit> {
-    if (this.#redis !== undefined && this.#redisStore !== undefined) {
+  /** Counts one hit on `key` in a window of `windowMs`. Never rejects because of Redis. */
+  async hit(key: string, windowMs: number): Promise<CounterHit> {
+    if (this.#redis !== undefined && this.#shared !== undefined) {
       // Not ready (connecting, reconnecting): count here at once instead of waiting for a command to fail.
       if (this.#redis.status === 'ready') {
         try {
-          const hit = await incr(this.#redisStore, key, timeWindowMs, max);
+          const hit = await this.#shared.hit(key, windowMs);
           noteCommandOutcome(this.#redis);
           return hit;
         } catch (error) {
@@ -80,12 +56,6 @@ export class FailOpenCounter {
       }
       this.#onFailOpen?.();
     }
-    return incr(this.#local, key, timeWindowMs, max);
+    return this.#local.hit(key, windowMs);
   }
-}
-
-function incr(store: PluginStore, key: string, timeWindowMs: number, max: number): Promise<CounterHit> {
-  return new Promise((resolve, reject) => {
-    store.incr(key, (error, result) => (error || result === undefined ? reject(error ?? new Error('no count')) : resolve(result)), timeWindowMs, max);
-  });
 }

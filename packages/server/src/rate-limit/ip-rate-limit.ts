@@ -1,5 +1,5 @@
-import fastifyRateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyInstance, onRequestHookHandler, RouteOptions } from 'fastify';
+import fastifyRateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import type { Redis } from 'ioredis';
 import { FailOpenCounter, type CounterHit, type FailOpenListener } from './fail-open-counter.js';
 import { rateLimitedError } from './rate-limited-error.js';
@@ -33,7 +33,7 @@ export async function registerIpRateLimit(app: FastifyInstance, options: IpRateL
   const counter = new FailOpenCounter({ redis: options.redis, namespace: IP_RATE_LIMIT_NAMESPACE, onFailOpen: options.onFailOpen });
   await app.register(fastifyRateLimit, {
     global: false,
-    store: counterStore(counter),
+    store: counterStore(counter, WINDOW_MS),
     // The 429 body is our envelope; only Retry-After matters to clients (the SDK honours it).
     addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
@@ -43,7 +43,7 @@ export async function registerIpRateLimit(app: FastifyInstance, options: IpRateL
     timeWindow: WINDOW_MS,
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (_request, context) => rateLimitedError(context.ttl),
-  }) as unknown as onRequestHookHandler;
+  });
 
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -54,21 +54,22 @@ export async function registerIpRateLimit(app: FastifyInstance, options: IpRateL
 }
 
 /**
- * The counter as a `@fastify/rate-limit` store. `child` answers the same store, so every route given this limit
- * counts into one window per IP (login and refresh together).
+ * The counter as a `@fastify/rate-limit` store (its documented `store` option: a class with `incr` and `child`).
+ * `child` answers the same store, so every route given this limit counts into one window per IP (login and refresh
+ * together). The window is the store's own, the one the limit is created with.
  */
-function counterStore(counter: FailOpenCounter): FastifyRateLimitStoreCtor {
-  class CounterStore {
-    incr(key: string, callback: (error: Error | null, result?: CounterHit) => void, timeWindowMs: number, max: number): void {
-      counter.hit(key, timeWindowMs, max).then(
+function counterStore(counter: FailOpenCounter, windowMs: number): FastifyRateLimitStoreCtor {
+  class CounterStore implements FastifyRateLimitStore {
+    incr(key: string, callback: (error: Error | null, result?: CounterHit) => void): void {
+      counter.hit(key, windowMs).then(
         (hit) => callback(null, hit),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
       );
     }
 
-    child(): CounterStore {
+    child(): FastifyRateLimitStore {
       return this;
     }
   }
-  return CounterStore as unknown as FastifyRateLimitStoreCtor;
+  return CounterStore;
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 
 /**
  * `429 RATE_LIMITED` with `Retry-After` = the rest of the window, whole seconds (at least 1: a `0` would invite an

@@ -37,7 +37,7 @@ export function createUserLoginLimit(options: UserLoginLimitOptions): UserLoginL
     async check(appid, openid) {
       // Hashed: openids are personal data and have no business sitting in Redis in the clear.
       const key = createHash('sha256').update(`${appid}|${openid}`).digest('base64url').slice(0, 32);
-      const hit = await counter.hit(key, WINDOW_MS, max);
+      const hit = await counter.hit(key, WINDOW_MS);
       if (hit.current > max) throw rateLimitedError(hit.ttl);
     },
   };

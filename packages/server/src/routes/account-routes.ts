@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Auth } from '../auth/types.js';
 import { requireUser, userClaims } from './require-user.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
 
 /** `DELETE /v1/me` (bearer): account deletion. */
 export const accountRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {

@@ -13,11 +13,11 @@ import {
   AdminUserParamsSchema,
   AdminUserSchema,
   AdminUsersQuerySchema,
-} from '../admin/schemas.js';
+} from '../schemas/admin.js';
 import type { AdminApi } from '../admin/types.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import { bearerCredential } from '../http/bearer-token.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
 
 const BODY_LIMIT = 4 * 1024;
 

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Auth } from '../auth/types.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import { requireUser, userClaims } from './require-user.js';
-import { errorResponses, LoginBodySchema, LoginResponseSchema, LogoutBodySchema, RefreshBodySchema, TokenResponseSchema } from './schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
+import { LoginBodySchema, LoginResponseSchema, LogoutBodySchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/tokens.js';
 
 const BODY_LIMIT = 16 * 1024;
 

@@ -1,6 +1,7 @@
-import { ERROR_CATALOGUE, type ErrorCode } from '@wxlogin/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
+import { toAppError } from '../errors/to-app-error.js';
 import { cutByServer } from '../http/client-error.js';
 
 /** Code of the generic 500 answer (an unexpected error: a bug, never bad input). */
@@ -41,8 +42,9 @@ function fromFastifyError(error: FastifyError): AppError | undefined {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isBrokenRequestStream(error, request)) return answerBrokenRequest(request, reply);
   const appError = toAppError(error) ?? fromFastifyError(error as FastifyError);
-  if (!appError) {
-    request.log.error({ err: error }, 'unexpected error');
+  // A bug stays a bug in the log whether it was thrown bare or as `internalError(…)`: with its stack, at error level.
+  if (!appError || appError.code === INTERNAL_ERROR_CODE) {
+    request.log.error({ err: appError?.cause ?? error }, 'unexpected error');
     const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: ERROR_CATALOGUE.INTERNAL_ERROR.message } };
     return reply.code(500).send(envelope);
   }

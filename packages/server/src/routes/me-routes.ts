@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import type { Auth } from '../auth/types.js';
-import type { User } from '../auth/user-view.js';
 import { requireUser, userClaims } from './require-user.js';
-import { errorResponses, PatchMeBodySchema, UserSchema } from './schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
+import { PatchMeBodySchema, UserSchema, type User } from '../schemas/user.js';
 
 type UpdateProfile = { Body: Static<typeof PatchMeBodySchema> };
 

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Auth } from '../auth/types.js';
-import { BindPhoneBodySchema, DecryptBodySchema, DecryptResponseSchema } from './phone-schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
+import { BindPhoneBodySchema, DecryptBodySchema, DecryptResponseSchema } from '../schemas/phone.js';
+import { UserSchema } from '../schemas/user.js';
 import { requireUser, userClaims } from './require-user.js';
-import { errorResponses, UserSchema } from './schemas.js';
 
 /** `POST /v1/me/phone`, `POST /v1/me/decrypt` (bearer). Answers hold personal data: never cached. */
 export const phoneRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {

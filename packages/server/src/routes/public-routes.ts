@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ERROR_CATALOGUE } from '@wxlogin/core';
+import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { Type } from 'typebox';
 import type { Auth } from '../auth/types.js';
-import { errorResponses, JwksSchema, ReadinessSchema } from './schemas.js';
+import { errorResponses } from '../schemas/error-envelope.js';
+import { JwksSchema } from '../schemas/jwks.js';
+import { ReadyzResponseSchema } from '../schemas/readiness.js';
 
 /** `GET /.well-known/jwks.json`, `/healthz`, `/readyz`. */
 export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
@@ -25,7 +27,7 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (ap
   // Fails only when the database is unreachable: WeChat and Redis state are reported, never a reason to drain.
   app.get(
     '/readyz',
-    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: ReadinessSchema, 503: ReadinessSchema } } },
+    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: ReadyzResponseSchema, 503: ReadyzResponseSchema } } },
     async (_request, reply) => {
       const { ok, database, redis, wechat } = await auth.readiness();
       reply.header('cache-control', 'no-store');

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Auth } from '../auth/types.js';
+import { internalError } from '../errors/app-error.js';
 import { bearerAccessToken } from '../http/bearer-token.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 
@@ -35,7 +36,7 @@ export function requireUser(
 export function userClaims(request: FastifyRequest): AccessTokenClaims {
   const claims = request.wxloginClaims;
   if (!claims) {
-    throw new Error(`${request.method} ${request.routeOptions.url ?? request.url} reads the user without its requireUser preHandler`);
+    throw internalError(`${request.method} ${request.routeOptions.url ?? request.url} reads the user without its requireUser preHandler`);
   }
   return claims;
 }

@@ -5,7 +5,7 @@ import type { LoginStatRow, Store } from '../store/types.js';
 
 /** `login_stats.minute` granularity. */
 export const STATS_MINUTE_MS = 60_000;
-/** How often counts go to the database (DESIGN.md: every 10 s, no hot-row update per login). */
+/** How often counts go to the database: every 10 s, so no login updates a hot row (docs/architecture.md#several-instances). */
 export const STATS_FLUSH_INTERVAL_MS = 10_000;
 /**
  * Distinct (appid, minute, outcome) counters held while the database refuses flushes: hours of an outage for a few

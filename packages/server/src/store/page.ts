@@ -1,8 +1,9 @@
+import { PAGE_LIMIT_MAX } from '../schemas/limits.js';
 import type { Page } from './port/page.js';
 
-/** An admin list's `limit`, clamped to 1..100 (a non-number counts as 1). */
+/** An admin list's `limit`, clamped to 1..PAGE_LIMIT_MAX (a non-number counts as 1). */
 export function clampLimit(limit: number): number {
-  return Math.min(100, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 1)));
+  return Math.min(PAGE_LIMIT_MAX, Math.max(1, Math.trunc(Number.isFinite(limit) ? limit : 1)));
 }
 
 /**

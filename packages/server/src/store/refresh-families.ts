@@ -1,3 +1,4 @@
+import { internalError } from '../errors/app-error.js';
 import { bounded } from './column-bounds.js';
 import { insertAuditEvent } from './audit.js';
 import type { RefreshFamilyRow, RefreshFamilyStore } from './port/refresh-families.js';
@@ -94,7 +95,7 @@ export function refreshFamilyStore({ db, transaction }: StoreContext): RefreshFa
           // A generation ahead of the database (restored from a backup): the session cannot be continued.
           return { kind: 'expired' };
         }
-        throw new Error(`refresh family rotation did not settle after ${ROTATE_ATTEMPTS} attempts`);
+        throw internalError(`refresh family rotation did not settle after ${ROTATE_ATTEMPTS} attempts`);
       });
     },
 

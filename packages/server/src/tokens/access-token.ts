@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import type { Clock } from '../clock.js';
-import { AppError } from '../errors.js';
+import { AppError } from '../errors/app-error.js';
 import { UUID_PATTERN } from '../ids.js';
 import { decodeCanonicalBase64url } from './canonical-base64url.js';
 import { SIGNING_ALGS, type SigningKeyRing } from './signing-keys.js';

@@ -1,14 +1,14 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { signingKeyAad, type Sealer } from '../crypto/seal.js';
+import { internalError } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
+import { SIGNING_ALGS, type SigningAlg } from '../schemas/limits.js';
 import type { SigningKeyRow, Store } from '../store/types.js';
 
-/** The JWS algorithms wxlogin signs with (`WXLOGIN_JWT_ALG`). */
-export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
-
-/** Every algorithm a stored key may carry; verification pins each `kid` to its own. */
-export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
+// Defined with the other shared enums (the configuration's `jwtAlg` reads the same list); re-exported for the token
+// code that always imported it from here.
+export { SIGNING_ALGS, type SigningAlg };
 
 /** A public JWK as published in JWKS: key parameters of EC (`crv`, `x`, `y`), OKP (`crv`, `x`) or RSA (`n`, `e`). */
 export interface PublishedJwk {
@@ -220,7 +220,7 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
         await reload();
         key = active;
       }
-      if (!key) throw new Error('No active signing key (every key is retired): run `wxlogin keys rotate`.');
+      if (!key) throw internalError('No active signing key (every key is retired): run `wxlogin keys rotate`.');
       return { kid: key.row.kid, alg: key.alg, privateKey: await privateKeyOf(key) };
     },
 

@@ -3,7 +3,8 @@ import { DEFAULT_DEV_SECRET, DEV_APPID, createSimulator, type Simulator } from '
 import type { LightMyRequestResponse } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { createApp, type CreateAppOptions, type WxloginApp } from '../../src/app.js';
-import type { Auth, LoginResponse } from '../../src/auth/types.js';
+import type { Auth } from '../../src/auth/types.js';
+import type { LoginResponse } from '../../src/schemas/tokens.js';
 import { loadConfig, type WxloginConfig } from '../../src/config/load-config.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createTestClock, type TestClock } from './test-clock.js';

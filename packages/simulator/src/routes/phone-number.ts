@@ -4,8 +4,8 @@ import { jsonBody, param, type WeChatRoute } from './wechat-call.js';
 /**
  * `POST /wxa/business/getuserphonenumber?access_token=` with JSON `{ code, openid? }`. Token first (41001 / 40014 /
  * 42001 / 40001), then the body (47001 when not a JSON object with a string `code`), then the code: unknown, expired or
- * used → 40029; issued for another app than the token's → 40029 too (wechat-api.md: "a bad, used, expired or
- * other-app code is 40029"; the code stays usable by its own app); `openid` given and not the tapping user's → 40029
+ * used → 40029; issued for another app than the token's → 40029 too (docs/simulator.md#what-it-does-not-imitate-yet
+ * says why that guess; the code stays usable by its own app); `openid` given and not the tapping user's → 40029
  * (the code stays unused). Success uses the code.
  */
 export const phoneNumber: WeChatRoute = (call, world) => {

@@ -1,4 +1,5 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import { internalError } from '../../errors/app-error.js';
 import { KEEP_ALIVE_INITIAL_DELAY_MS } from '../client-timeouts.js';
 import { loadPeer } from '../load-peer.js';
 import type { Database } from '../schema.js';
@@ -10,7 +11,7 @@ const INT8_OID = 20;
 /** Epoch ms and counters are BIGINT, which `pg` returns as strings to be safe; ours all fit a double exactly. */
 function parseInt8(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new RangeError('int8 value out of the safe integer range');
+  if (!Number.isSafeInteger(n)) throw internalError('int8 value out of the safe integer range');
   return n;
 }
 

@@ -1,8 +1,5 @@
-import { Type } from 'typebox';
-
-/** Longest `encryptedData` accepted (base64 characters): WeRun's 30 days of steps are a few KiB; a phone payload far less. */
-export const ENCRYPTED_DATA_MAX = 60_000;
-const IV_MAX = 256;
+import { Type, type Static } from 'typebox';
+import { CODE_MAX, ENCRYPTED_DATA_MAX, IV_MAX, PHONE_ENCRYPTED_DATA_MAX } from './limits.js';
 
 const encryptedFields = {
   encryptedData: Type.String({ maxLength: ENCRYPTED_DATA_MAX, description: 'base64, as the mini program received it' }),
@@ -15,15 +12,32 @@ const encryptedFields = {
  */
 export const BindPhoneBodySchema = Type.Object(
   {
-    code: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the code of the getPhoneNumber button (bindgetphonenumber)' })),
-    encryptedData: Type.Optional(Type.String({ ...encryptedFields.encryptedData, maxLength: 4096, description: 'legacy: encryptedData of the getPhoneNumber button' })),
+    code: Type.Optional(
+      Type.String({ minLength: 1, maxLength: CODE_MAX, description: 'the code of the getPhoneNumber button (bindgetphonenumber)' }),
+    ),
+    encryptedData: Type.Optional(
+      Type.String({
+        ...encryptedFields.encryptedData,
+        maxLength: PHONE_ENCRYPTED_DATA_MAX,
+        description: 'legacy: encryptedData of the getPhoneNumber button',
+      }),
+    ),
     iv: Type.Optional(encryptedFields.iv),
   },
   { additionalProperties: false, description: 'either { code } or { encryptedData, iv }' },
 );
 
+/**
+ * What `bindPhone` takes: exactly one of `{ code }` (the getPhoneNumber button's code, redeemed at WeChat with the
+ * session's openid) or the legacy `{ encryptedData, iv }` (opened with the stored session_key).
+ */
+export type BindPhoneInput = Static<typeof BindPhoneBodySchema>;
+
 /** Body of `POST /v1/me/decrypt`. */
 export const DecryptBodySchema = Type.Object(encryptedFields, { additionalProperties: false });
+
+/** WeChat's `encryptedData` + `iv`, as the mini program received them (base64). */
+export type DecryptInput = Static<typeof DecryptBodySchema>;
 
 /** Answer of `POST /v1/me/decrypt`: the decrypted object as WeChat sealed it, watermark included. */
 export const DecryptResponseSchema = Type.Object(

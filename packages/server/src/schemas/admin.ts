@@ -1,8 +1,7 @@
-import { Type, type TSchema } from 'typebox';
-import { UserSchema } from '../routes/schemas.js';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const DateTime = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
+import { Type, type Static, type TSchema } from 'typebox';
+import { DateTime, Nullable } from './field-types.js';
+import { APPID_MAX, CURSOR_MAX, DISABLE_REASON_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, USER_SEARCH_MAX } from './limits.js';
+import { UserSchema } from './user.js';
 
 /** An admin list page: `nextCursor` is null on the last page. */
 const pageOf = <T extends TSchema>(item: T) =>
@@ -12,11 +11,28 @@ const pageOf = <T extends TSchema>(item: T) =>
   );
 
 // Query strings arrive as text (the app does not coerce types): numbers are checked as digit strings.
-const CursorSchema = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-f-]+$', description: 'the previous page\'s nextCursor' });
-// 1..100 exactly: an out-of-range page size is refused, never clamped behind the caller's back.
-const LimitSchema = Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'page size 1..100 (default 50)' });
+const CursorSchema = Type.String({
+  minLength: 1,
+  maxLength: CURSOR_MAX,
+  pattern: '^[0-9a-f-]+$',
+  description: "the previous page's nextCursor",
+});
+// 1..PAGE_LIMIT_MAX exactly: an out-of-range page size is refused, never clamped behind the caller's back.
+const LimitSchema = Type.String({
+  pattern: pageLimitPattern(PAGE_LIMIT_MAX),
+  description: `page size 1..${PAGE_LIMIT_MAX} (default ${PAGE_LIMIT_DEFAULT})`,
+});
 
-/** A user as the admin API shows it. */
+// The digit strings 1..max with no leading zero. Only max = 10^k is needed (and checked at load): anything else
+// would need a longer alternation, and a wrong pattern would silently accept sizes the functions refuse.
+function pageLimitPattern(max: number): string {
+  const digits = String(max).length - 1;
+  if (max !== 10 ** digits || digits < 1) throw new Error(`page limit ${max} is not a power of ten`);
+  const tail = digits === 1 ? '' : digits === 2 ? '[0-9]?' : `[0-9]{0,${digits - 1}}`;
+  return `^(${max}|[1-9]${tail})$`;
+}
+
+/** A user as the admin API shows it: the Contract's `User` plus what only an operator needs. */
 export const AdminUserSchema = Type.Object(
   {
     ...UserSchema.properties,
@@ -27,7 +43,10 @@ export const AdminUserSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** A session (refresh family) of a user. */
+/** A user as the admin API shows it. */
+export type AdminUser = Static<typeof AdminUserSchema>;
+
+/** A session (refresh family) of a user: a device. No token material, no generation. */
 export const AdminSessionSchema = Type.Object(
   {
     id: Type.String(),
@@ -45,6 +64,9 @@ export const AdminSessionSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One session (refresh family) of a user, as the admin API shows it. */
+export type AdminSession = Static<typeof AdminSessionSchema>;
+
 /** `GET /admin/api/users/:id`. */
 export const AdminUserDetailSchema = Type.Object(
   {
@@ -55,13 +77,18 @@ export const AdminUserDetailSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One user with its sessions (devices) and its accounts in other apps (same unionid). */
+export type AdminUserDetail = Static<typeof AdminUserDetailSchema>;
+
 /** `GET /admin/api/users`. */
 export const AdminUserPageSchema = pageOf(AdminUserSchema);
 
 /** Query of `GET /admin/api/users`. */
 export const AdminUsersQuerySchema = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: 128, description: 'exact id, openid, unionid or E.164 phone; never a substring' })),
+    q: Type.Optional(
+      Type.String({ maxLength: USER_SEARCH_MAX, description: 'exact id, openid, unionid or E.164 phone; never a substring' }),
+    ),
     cursor: Type.Optional(CursorSchema),
     limit: Type.Optional(LimitSchema),
   },
@@ -76,7 +103,7 @@ export const AdminUserParamsSchema = Type.Object({ id: Type.String({ description
 
 /** Body of `POST /admin/api/users/:id/disable` (optional). */
 export const AdminDisableBodySchema = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: 255, description: 'kept on the user and in the audit log' })) },
+  { reason: Type.Optional(Type.String({ maxLength: DISABLE_REASON_MAX, description: 'kept on the user and in the audit log' })) },
   { additionalProperties: false },
 );
 
@@ -95,7 +122,7 @@ const OutcomeCountsSchema = Type.Object(
 export const AdminStatsQuerySchema = Type.Object(
   {
     window: Type.Enum(['1h', '24h'], { default: '1h' }),
-    appid: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'one app only (default: all)' })),
+    appid: Type.Optional(Type.String({ minLength: 1, maxLength: APPID_MAX, description: 'one app only (default: all)' })),
   },
   { additionalProperties: false },
 );
@@ -117,33 +144,52 @@ export const AdminStatsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A configured mini program, as the admin API shows it: never its secret. */
+export const AdminAppSchema = Type.Object({ appid: Type.String() }, { additionalProperties: false });
+
+/** A configured mini program, as the admin API shows it. */
+export type AdminApp = Static<typeof AdminAppSchema>;
+
 /** `GET /admin/api/apps`: appids only, never a secret. */
-export const AdminAppPageSchema = pageOf(Type.Object({ appid: Type.String() }, { additionalProperties: false }));
+export const AdminAppPageSchema = pageOf(AdminAppSchema);
 
 /** Query of `GET /admin/api/audit`. */
 export const AdminAuditQuerySchema = Type.Object(
   {
     cursor: Type.Optional(CursorSchema),
     limit: Type.Optional(LimitSchema),
-    userId: Type.Optional(Type.String({ maxLength: 64, pattern: '^[0-9a-f-]+$', description: 'events of one user only' })),
+    userId: Type.Optional(Type.String({ maxLength: CURSOR_MAX, pattern: '^[0-9a-f-]+$', description: 'events of one user only' })),
   },
   { additionalProperties: false },
 );
 
-/** `GET /admin/api/audit`. */
-export const AdminAuditPageSchema = pageOf(
-  Type.Object(
-    {
-      id: Type.String(),
-      at: DateTime(),
-      actor: Type.String({ description: 'admin, system or user:<id>' }),
-      action: Type.String({ description: 'e.g. user.deleted, user.disabled, refresh.reuse_detected' }),
-      appid: Nullable(Type.String()),
-      userId: Nullable(Type.String()),
-      detail: Nullable(
-        Type.Object({}, { additionalProperties: true, description: 'JSON detail: never a secret; a deleted user\'s openid hashed, phone numbers as last 4 digits' }),
+/** An audit event; `detail` is its JSON detail. */
+export const AdminAuditEventSchema = Type.Object(
+  {
+    id: Type.String(),
+    at: DateTime(),
+    actor: Type.String({ description: 'admin, system or user:<id>' }),
+    action: Type.String({ description: 'e.g. user.deleted, user.disabled, refresh.reuse_detected' }),
+    appid: Nullable(Type.String()),
+    userId: Nullable(Type.String()),
+    // Any JSON object: TypeBox types an open object as `{}`, so the static type is stated here.
+    detail: Nullable(
+      Type.Unsafe<Record<string, unknown>>(
+        Type.Object(
+          {},
+          {
+            additionalProperties: true,
+            description: "JSON detail: never a secret; a deleted user's openid hashed, phone numbers as last 4 digits",
+          },
+        ),
       ),
-    },
-    { additionalProperties: false },
-  ),
+    ),
+  },
+  { additionalProperties: false },
 );
+
+/** An audit event (never a secret: a deleted user's openid hashed, phones as last 4 digits). */
+export type AdminAuditEvent = Static<typeof AdminAuditEventSchema>;
+
+/** `GET /admin/api/audit`. */
+export const AdminAuditPageSchema = pageOf(AdminAuditEventSchema);

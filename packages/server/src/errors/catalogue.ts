@@ -1,7 +1,8 @@
 /**
  * The service's error catalogue: every error code wxlogin answers with, its HTTP status and a default message.
- * Defined once here; `@wxlogin/server` throws these codes and its single error handler renders
- * `{ "error": { "code", "message", "wechat"? } }` from them. Codes are API: never rename one.
+ * Defined once here; the server throws these codes ({@link AppError}) and its single error handler renders
+ * `{ "error": { "code", "message", "wechat"? } }` from them. `docs/errors.md` documents each. Codes are API: never
+ * rename one.
  */
 export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
@@ -38,9 +39,14 @@ export const ERROR_CATALOGUE = {
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency of the service is unavailable.' },
   /** This instance is draining for a restart or deploy: another instance (or this one, later) will answer. */
   SHUTTING_DOWN: { status: 503, message: 'This instance is shutting down; retry.' },
-  /** Not in DESIGN.md's table: the answer to a bug (never to bad input), so the envelope stays the same shape. */
+  /** The answer to a bug (never to bad input), so that even then the envelope keeps its shape. */
   INTERNAL_ERROR: { status: 500, message: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** One of the service's error codes (UPPER_SNAKE). */
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** True when `code` is one of the catalogue's codes (for codes read back from storage or from a client). */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CATALOGUE, code);
+}
