@@ -36,7 +36,10 @@ function usage() {
 
 let args;
 try {
-  args = parseArgs({ options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }).values;
+  args = parseArgs({
+    options: { quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  }).values;
 } catch (error) {
   console.error(`bench: ${error.message}\n${usage()}`);
   process.exit(2);
@@ -167,16 +170,22 @@ async function main() {
   console.log('');
   console.log(formatTable(rows));
   console.log('');
-  console.log(`machine: node ${machine.node}, ${machine.cpus} cpus (${machine.cpuModel}), ${machine.platform}; commit ${record.commit}`);
+  console.log(
+    `machine: node ${machine.node}, ${machine.cpus} cpus (${machine.cpuModel}), ${machine.platform}; commit ${record.commit}`,
+  );
   console.log('note: autocannon, the WeChat stub and the service share these cpus; compare runs on one machine only.');
   console.log(`results: ${file.slice(ROOT.length + 1)}`);
 
   const failed = rows.filter((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   if (failed.length > 0 || pool.exhausted > 0) {
     console.error('');
-    console.error('!!! BENCH INVALID: not every request succeeded; the figures above do not measure the happy path !!!');
+    console.error(
+      '!!! BENCH INVALID: not every request succeeded; the figures above do not measure the happy path !!!',
+    );
     for (const r of failed) {
-      console.error(`!!! ${r.scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
+      console.error(
+        `!!! ${r.scenario}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`,
+      );
     }
     if (pool.exhausted > 0) console.error(`!!! refresh pool ran dry ${pool.exhausted} times`);
     console.error(`service log (tail):\n${service.logTail()}`);

@@ -17,7 +17,12 @@ export function stopCurrentLoad() {
  * @returns {Promise<any>} autocannon's result object
  */
 export async function runLoad(options, maxSeconds) {
-  const instance = autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  const instance = autocannon({
+    ...options,
+    renderProgressBar: false,
+    renderResultsTable: false,
+    renderLatencyTable: false,
+  });
   current = instance;
   const cap = setTimeout(() => instance.stop(), maxSeconds * 1000);
   try {
@@ -34,7 +39,9 @@ export async function runLoad(options, maxSeconds) {
  * @param {any} result autocannon's result object
  */
 export function summarise(name, result) {
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+  );
   return {
     scenario: name,
     reqPerSecMean: result.requests.average,

@@ -151,9 +151,14 @@ const server = app.listen(config.port, config.host, (error) => {
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     setTimeout(() => process.exit(1), 10_000).unref();
-    server.close(() => auth.close().then(() => console.log('stopped'), (error) => {
-      console.error('error while stopping:', error);
-      process.exitCode = 1;
-    }));
+    server.close(() =>
+      auth.close().then(
+        () => console.log('stopped'),
+        (error) => {
+          console.error('error while stopping:', error);
+          process.exitCode = 1;
+        },
+      ),
+    );
   });
 }

@@ -48,10 +48,16 @@ const ANSWERS = {
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials.' },
   USER_BLOCKED: { status: 403, message: 'WeChat blocked this login (high-risk user).' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
-  WECHAT_SESSION_STALE: { status: 409, message: 'The WeChat session key has changed; call wx.login() and fetch the data again.' },
+  WECHAT_SESSION_STALE: {
+    status: 409,
+    message: 'The WeChat session key has changed; call wx.login() and fetch the data again.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   WECHAT_RATE_LIMITED: { status: 429, message: 'WeChat rate-limited this user; retry later.' },
-  APP_MISCONFIGURED: { status: 500, message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).' },
+  APP_MISCONFIGURED: {
+    status: 500,
+    message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).',
+  },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error.' },
   WECHAT_ERROR: { status: 502, message: 'WeChat answered with an error.' },
   WECHAT_UNAVAILABLE: { status: 503, message: 'WeChat is unavailable; retry later.' },

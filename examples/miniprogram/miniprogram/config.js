@@ -29,7 +29,7 @@ const PRODUCTION = {
 function envVersion() {
   try {
     return wx.getAccountInfoSync().miniProgram.envVersion;
-  } catch (error) {
+  } catch (_error) {
     return 'release';
   }
 }

@@ -31,7 +31,15 @@ interface FakeWeChat {
 }
 
 function fakeWeChat(initial: Partial<FakeWeChat> = {}): FakeWeChat {
-  const state: FakeWeChat = { normal: 'T1', expiresIn: 7200, minted: 1, rejected: new Set(), forcedCalls: 0, normalCalls: 0, ...initial };
+  const state: FakeWeChat = {
+    normal: 'T1',
+    expiresIn: 7200,
+    minted: 1,
+    rejected: new Set(),
+    forcedCalls: 0,
+    normalCalls: 0,
+    ...initial,
+  };
   upstream.script(async (req: SeenRequest, res: ServerResponse) => {
     if (req.path === TOKEN_PATH) {
       if (req.body?.force_refresh === true) {
@@ -44,8 +52,13 @@ function fakeWeChat(initial: Partial<FakeWeChat> = {}): FakeWeChat {
     }
     const token = req.query.get('access_token') ?? '';
     await state.onPhone?.(token);
-    if (state.rejected.has(token)) answer(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest, rid: r-1' });
-    else answer(res, { errcode: 0, phone_info: { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' } });
+    if (state.rejected.has(token))
+      answer(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest, rid: r-1' });
+    else
+      answer(res, {
+        errcode: 0,
+        phone_info: { phoneNumber: '13800138000', purePhoneNumber: '13800138000', countryCode: '86' },
+      });
   });
   return state;
 }
@@ -55,11 +68,10 @@ function makeClock(start = START) {
   return { now: () => now, advance: (ms: number) => (now += ms), set: (ms: number) => (now = ms) };
 }
 
-
 describe('caching and single-flight', () => {
   it('50 concurrent getAccessToken calls make exactly one upstream fetch', async () => {
     const wechat = fakeWeChat();
-    upstream.script(async (req, res) => {
+    upstream.script(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       wechat.normalCalls += 1;
       answer(res, { access_token: 'T1', expires_in: 7200 });
@@ -127,7 +139,10 @@ describe('a rejected token', () => {
     expect(phone.purePhoneNumber).toBe('13800138000');
     expect(wechat.normalCalls).toBe(2);
     expect(wechat.forcedCalls).toBe(0);
-    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual(['T1', 'T2']);
+    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual([
+      'T1',
+      'T2',
+    ]);
     expect(events.filter((e) => e.api === 'stableToken').map((e) => e.forced)).toEqual([false, false]);
     expect(await tokens.getAccessToken(APPID)).toBe('T2');
   });
@@ -145,7 +160,10 @@ describe('a rejected token', () => {
     };
     await tokens.getPhoneNumber(APPID, 'pc');
     expect(wechat.normalCalls).toBe(1);
-    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual(['T1', 'T9']);
+    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual([
+      'T1',
+      'T9',
+    ]);
   });
 
   it('is force-refreshed only when normal mode hands back the very token that was rejected', async () => {
@@ -156,13 +174,18 @@ describe('a rejected token', () => {
     await tokens.getPhoneNumber(APPID, 'pc');
     expect([wechat.normalCalls, wechat.forcedCalls]).toEqual([2, 1]);
     expect(events.filter((e) => e.api === 'stableToken').map((e) => e.forced)).toEqual([false, false, true]);
-    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual(['T1', 'T2']);
+    expect(upstream.requests.filter((r) => r.path === PHONE).map((r) => r.query.get('access_token'))).toEqual([
+      'T1',
+      'T2',
+    ]);
   });
 
   it('a retry rejected again fails as token_expired, with no second retry', async () => {
     const wechat = fakeWeChat();
     wechat.onPhone = (token) => void wechat.rejected.add(token);
-    const error = await client().getPhoneNumber(APPID, 'pc').catch((e: unknown) => e);
+    const error = await client()
+      .getPhoneNumber(APPID, 'pc')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WeChatError);
     expect(error).toMatchObject({ kind: 'token_expired', errcode: 40001, rid: 'r-1' });
     expect(upstream.count(PHONE)).toBe(2);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   SYNTHETIC_ERRCODES,
   WeChatClient,
-  WeChatError,
+  type WeChatError,
   type WeChatCallEvent,
   type WeChatClientOptions,
 } from '@wxlogin/core';
@@ -111,7 +111,6 @@ describe('WeChatClient breaker against the simulator', () => {
     return made;
   }
 
-
   beforeAll(async () => {
     sim = createSimulator({ clock, random: () => 0 });
     baseUrl = await sim.listen({ port: 0 });
@@ -138,7 +137,12 @@ describe('WeChatClient breaker against the simulator', () => {
     now += 1_500;
     const open = await failure(wechat.code2Session(DEV_APPID, 'c-open'));
     // Refused before it began: the login code was never sent, so it is not consumed.
-    expect([open.errcode, open.kind, open.retryable, open.consumed]).toEqual([SYNTHETIC_ERRCODES.CIRCUIT_OPEN, 'unavailable', true, false]);
+    expect([open.errcode, open.kind, open.retryable, open.consumed]).toEqual([
+      SYNTHETIC_ERRCODES.CIRCUIT_OPEN,
+      'unavailable',
+      true,
+      false,
+    ]);
     expect(open.retryAfterSeconds).toBe(4);
     expect(sim.stats()[CODE2SESSION]).toBe(reached);
     expect(events).toHaveLength(4);

@@ -18,12 +18,10 @@ const TOKEN = 'ACCESS-TOKEN-aaaaaaaaaaaaaaaa';
 
 const { upstream, client } = useScriptedWeChat({ appid: APPID, secret: SECRET });
 
-
 function expectNoSecrets(error: WeChatError, secrets: string[]): void {
   const shown = [error.message, error.stack ?? '', JSON.stringify(error), inspect(error), String(error), error.errmsg];
   for (const text of shown) for (const secret of secrets) expect(text).not.toContain(secret);
 }
-
 
 describe('code2Session against a scripted upstream', () => {
   it('sends appid, secret, js_code, grant_type and maps the answer; success may lack errcode', async () => {
@@ -66,7 +64,9 @@ describe('code2Session against a scripted upstream', () => {
   });
 
   it('an errmsg echoing the request URL leaks neither secret nor code', async () => {
-    upstream.script((req, res) => answer(res, { errcode: 40125, errmsg: `invalid appsecret for ${req.url}, rid: 1-2` }));
+    upstream.script((req, res) =>
+      answer(res, { errcode: 40125, errmsg: `invalid appsecret for ${req.url}, rid: 1-2` }),
+    );
     const error = await failure(client().code2Session(APPID, 'the-js-code-123'));
     expect(error.kind).toBe('config');
     expectNoSecrets(error, [SECRET, 'the-js-code-123']);
@@ -84,24 +84,36 @@ describe('code2Session against a scripted upstream', () => {
 
 describe('no usable answer is unavailable', () => {
   const cases: [string, (res: import('node:http').ServerResponse) => void, number][] = [
-    ['an HTML error page', (res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end('<html><body>502 Bad Gateway</body></html>');
-    }, SYNTHETIC_ERRCODES.BAD_BODY],
+    [
+      'an HTML error page',
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body>502 Bad Gateway</body></html>');
+      },
+      SYNTHETIC_ERRCODES.BAD_BODY,
+    ],
     ['HTTP 502', (res) => answer(res, { errcode: 0 }, 502), SYNTHETIC_ERRCODES.HTTP_STATUS],
     ['HTTP 404', (res) => answer(res, {}, 404), SYNTHETIC_ERRCODES.HTTP_STATUS],
     ['a JSON array', (res) => answer(res, [1]), SYNTHETIC_ERRCODES.BAD_BODY],
     ['a success without session_key', (res) => answer(res, { openid: 'o' }), SYNTHETIC_ERRCODES.BAD_BODY],
     ['a non-numeric errcode', (res) => answer(res, { errcode: 'x' }), SYNTHETIC_ERRCODES.BAD_BODY],
-    ['truncated JSON, cleanly ended', (res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"openid":"o","session_');
-    }, SYNTHETIC_ERRCODES.BAD_BODY],
-    ['a body shorter than its content-length', (res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
-      res.write('{"openid":"o",');
-      setTimeout(() => res.destroy(), 20);
-    }, SYNTHETIC_ERRCODES.BAD_BODY],
+    [
+      'truncated JSON, cleanly ended',
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"openid":"o","session_');
+      },
+      SYNTHETIC_ERRCODES.BAD_BODY,
+    ],
+    [
+      'a body shorter than its content-length',
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+        res.write('{"openid":"o",');
+        setTimeout(() => res.destroy(), 20);
+      },
+      SYNTHETIC_ERRCODES.BAD_BODY,
+    ],
     ['a dropped connection', (res) => res.socket?.destroy(), SYNTHETIC_ERRCODES.NETWORK],
   ];
   it.each(cases)('%s', async (_name, write, errcode) => {
@@ -216,11 +228,15 @@ describe('concurrency cap', () => {
     const started = performance.now();
     const error = await failure(capped.code2Session(APPID, 'c4'));
     expect(performance.now() - started).toBeLessThan(100);
-    expect([error.kind, error.errcode, error.retryAfterSeconds]).toEqual(['unavailable', SYNTHETIC_ERRCODES.OVERLOADED, 1]);
+    expect([error.kind, error.errcode, error.retryAfterSeconds]).toEqual([
+      'unavailable',
+      SYNTHETIC_ERRCODES.OVERLOADED,
+      1,
+    ]);
     // the queued one gets its slot once a slot frees up
-    held.splice(0).forEach((release) => release());
+    for (const release of held.splice(0)) release();
     await expect.poll(() => held.length, { timeout: 2_000 }).toBe(1);
-    held.splice(0).forEach((release) => release());
+    for (const release of held.splice(0)) release();
     const results = await Promise.all(admitted);
     expect(results.map((r) => r.openid)).toEqual(['o', 'o', 'o']);
   });
@@ -251,7 +267,9 @@ describe('onCall', () => {
 });
 
 describe('token-carrying APIs', () => {
-  function scriptWith(route: (req: import('./helpers/scripted-wechat.js').SeenRequest, res: import('node:http').ServerResponse) => void) {
+  function scriptWith(
+    route: (req: import('./helpers/scripted-wechat.js').SeenRequest, res: import('node:http').ServerResponse) => void,
+  ) {
     upstream.script((req, res) => {
       if (req.path === '/cgi-bin/stable_token') answer(res, { access_token: TOKEN, expires_in: 7200 });
       else route(req, res);
@@ -299,7 +317,12 @@ describe('token-carrying APIs', () => {
   it("getPhoneNumber's 40029 is invalid_code at getPhoneNumber with its rid (the server's INVALID_PHONE_CODE), the code consumed", async () => {
     scriptWith((_req, res) => answer(res, { errcode: 40029, errmsg: 'invalid code, rid: 6593c4d1-0b1b-phone' }));
     const phone = await failure(client().getPhoneNumber(APPID, 'used-phone-code', { openid: 'o1' }));
-    expect([phone.errcode, phone.kind, phone.consumed, phone.api]).toEqual([40029, 'invalid_code', true, 'getPhoneNumber']);
+    expect([phone.errcode, phone.kind, phone.consumed, phone.api]).toEqual([
+      40029,
+      'invalid_code',
+      true,
+      'getPhoneNumber',
+    ]);
     expect(phone.rid).toBe('6593c4d1-0b1b-phone');
     upstream.script((_req, res) => answer(res, { errcode: 40029, errmsg: 'invalid code, rid: 6593c4d1-0b1b-login' }));
     const login = await failure(client().code2Session(APPID, 'used-login-code'));
@@ -324,9 +347,15 @@ describe('token-carrying APIs', () => {
   });
 
   it('resetSessionKey returns the new key; 87009 is session_invalid, 45011 rate_limited', async () => {
-    scriptWith((_req, res) => answer(res, { errcode: 0, errmsg: 'ok', openid: 'o1', session_key: 'bmV3LWtleS0xNmJ5dGVzIQ==' }));
+    scriptWith((_req, res) =>
+      answer(res, { errcode: 0, errmsg: 'ok', openid: 'o1', session_key: 'bmV3LWtleS0xNmJ5dGVzIQ==' }),
+    );
     expect(await client().resetSessionKey(APPID, 'o1', SESSION_KEY)).toBe('bmV3LWtleS0xNmJ5dGVzIQ==');
-    for (const [errcode, kind] of [[87009, 'session_invalid'], [45011, 'rate_limited'], [87008, 'config']] as const) {
+    for (const [errcode, kind] of [
+      [87009, 'session_invalid'],
+      [45011, 'rate_limited'],
+      [87008, 'config'],
+    ] as const) {
       scriptWith((_req, res) => answer(res, { errcode, errmsg: `x session_key=${SESSION_KEY}` }));
       const error = await failure(client().resetSessionKey(APPID, 'o1', SESSION_KEY));
       expect([error.kind, error.api]).toEqual([kind, 'resetSessionKey']);
@@ -343,9 +372,15 @@ describe('the client itself', () => {
     expect(JSON.stringify(made)).not.toContain(SECRET);
     expect(() => new WeChatClient({ apps: [] })).toThrow(TypeError);
     expect(() => new WeChatClient({ apps: [{ appid: APPID, secret: '' }] })).toThrow(/secret/);
-    expect(() => new WeChatClient({ apps: [{ appid: APPID, secret: SECRET }, { appid: APPID, secret: SECRET }] })).toThrow(
-      /twice/,
-    );
+    expect(
+      () =>
+        new WeChatClient({
+          apps: [
+            { appid: APPID, secret: SECRET },
+            { appid: APPID, secret: SECRET },
+          ],
+        }),
+    ).toThrow(/twice/);
     try {
       new WeChatClient({ apps: [{ appid: APPID, secret: SECRET }], timeoutMs: -1 });
     } catch (error) {

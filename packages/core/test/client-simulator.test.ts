@@ -39,7 +39,6 @@ function client(options: Partial<WeChatClientOptions> = {}): WeChatClient {
   return made;
 }
 
-
 beforeAll(async () => {
   sim = createSimulator({ apps: [{ appid: OTHER_APPID, secret: OTHER_SECRET }], clock, random: () => 0 });
   baseUrl = await sim.listen({ port: 0 });
@@ -137,7 +136,7 @@ describe('access token against the simulator', () => {
     expect(sim.stats()[STABLE]).toBe(1);
   });
 
-  it('a token killed by another instance\'s forced refresh: one normal refetch, one retry, no forced refresh', async () => {
+  it("a token killed by another instance's forced refresh: one normal refetch, one retry, no forced refresh", async () => {
     const events: WeChatCallEvent[] = [];
     const wechat = client({ onCall: (e) => events.push(e) });
     const { openid } = sim.login({ appid: DEV_APPID });
@@ -146,7 +145,12 @@ describe('access token against the simulator', () => {
     const forced = await fetch(`${baseUrl}${STABLE}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credential', appid: DEV_APPID, secret: DEV_SECRET, force_refresh: true }),
+      body: JSON.stringify({
+        grant_type: 'client_credential',
+        appid: DEV_APPID,
+        secret: DEV_SECRET,
+        force_refresh: true,
+      }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
     expect(forced.access_token).not.toBe(before);
     sim.resetStats();
@@ -179,7 +183,7 @@ describe('access token against the simulator', () => {
     expect(forcedFetches()).toBe(2);
   });
 
-  it('the forced-refresh budget holds below WeChat\'s 20 a day', async () => {
+  it("the forced-refresh budget holds below WeChat's 20 a day", async () => {
     const events: WeChatCallEvent[] = [];
     const wechat = client({ onCall: (e) => events.push(e) });
     sim.setFaults({ errcode: 40001, routes: [PHONE] });
@@ -245,7 +249,10 @@ describe('encryptedData from the simulator', () => {
       fc.property(data, (fields) => {
         const sealed = sim.encrypt({ appid: DEV_APPID, openid, data: fields });
         const opened = decryptData({ appid: DEV_APPID, sessionKey, ...sealed, maxAgeSeconds: 60, now });
-        expect(opened).toEqual({ ...JSON.parse(JSON.stringify(fields)), watermark: { appid: DEV_APPID, timestamp: Math.floor(now / 1000) } });
+        expect(opened).toEqual({
+          ...JSON.parse(JSON.stringify(fields)),
+          watermark: { appid: DEV_APPID, timestamp: Math.floor(now / 1000) },
+        });
       }),
       { numRuns: 100 },
     );

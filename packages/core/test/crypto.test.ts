@@ -72,7 +72,12 @@ describe('decryptData failure classes', () => {
     ['key of 32 bytes', { sessionKey: randomBytes(32).toString('base64') }, 'DECRYPT_FAILED', 'bad_key_length'],
     ['iv of 12 bytes', { iv: randomBytes(12).toString('base64') }, 'DECRYPT_FAILED', 'bad_iv_length'],
     ['empty ciphertext', { encryptedData: '' }, 'DECRYPT_FAILED', 'bad_ciphertext_length'],
-    ['ciphertext of 20 bytes', { encryptedData: randomBytes(20).toString('base64') }, 'DECRYPT_FAILED', 'bad_ciphertext_length'],
+    [
+      'ciphertext of 20 bytes',
+      { encryptedData: randomBytes(20).toString('base64') },
+      'DECRYPT_FAILED',
+      'bad_ciphertext_length',
+    ],
     ['wrong key', { sessionKey: randomBytes(16).toString('base64') }, 'WECHAT_SESSION_STALE', 'bad_padding|bad_json'],
   ];
   it.each(cases)('%s', (_name, patch, code, reason) => {
@@ -110,7 +115,11 @@ describe('decryptData failure classes', () => {
     expectReason({ watermark: { appid: APPID, timestamp: nowS + 301 } }, 'watermark_future');
     expectReason({ watermark: { appid: APPID, timestamp: nowS - 61 } }, 'watermark_stale', 60);
     // within bounds: 4 min ahead is clock skew, 59 s old is fresh; maxAgeSeconds 0 turns the age check off
-    for (const [timestamp, maxAgeSeconds] of [[nowS + 240, 60], [nowS - 59, 60], [nowS - 1e6, 0]] as const) {
+    for (const [timestamp, maxAgeSeconds] of [
+      [nowS + 240, 60],
+      [nowS - 59, 60],
+      [nowS - 1e6, 0],
+    ] as const) {
       const sealed = sealJson({ watermark: { appid: APPID, timestamp } });
       expect(decryptData({ appid: APPID, ...sealed, now: NOW, maxAgeSeconds }).watermark.timestamp).toBe(timestamp);
     }
@@ -184,14 +193,25 @@ describe('decryptData properties (fast-check)', () => {
 describe('verifyRawDataSignature', () => {
   it('accepts WeChat published example', () => {
     expect(verifyRawDataSignature(RAW_DATA_SIGNATURE_VECTOR)).toBe(true);
-    expect(verifyRawDataSignature({ ...RAW_DATA_SIGNATURE_VECTOR, signature: RAW_DATA_SIGNATURE_VECTOR.signature.toUpperCase() })).toBe(true);
+    expect(
+      verifyRawDataSignature({
+        ...RAW_DATA_SIGNATURE_VECTOR,
+        signature: RAW_DATA_SIGNATURE_VECTOR.signature.toUpperCase(),
+      }),
+    ).toBe(true);
   });
 
   it('rejects a changed rawData, key or signature, and malformed signatures, without throwing', () => {
     const v = RAW_DATA_SIGNATURE_VECTOR;
     expect(verifyRawDataSignature({ ...v, rawData: `${v.rawData} ` })).toBe(false);
     expect(verifyRawDataSignature({ ...v, sessionKey: 'tiihtNczf5v6AKRyjwEUhQ==' })).toBe(false);
-    for (const signature of ['', 'abc', `${v.signature}00`, v.signature.replace(/^./, 'g'), v.signature.replace(/^7/, '8')]) {
+    for (const signature of [
+      '',
+      'abc',
+      `${v.signature}00`,
+      v.signature.replace(/^./, 'g'),
+      v.signature.replace(/^7/, '8'),
+    ]) {
       expect(verifyRawDataSignature({ ...v, signature })).toBe(false);
     }
     expect(verifyRawDataSignature({ ...v, signature: 5 } as unknown as typeof v)).toBe(false);

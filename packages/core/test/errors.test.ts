@@ -53,14 +53,25 @@ const EXPECTED_PER_API: [WeChatApi, number, WeChatErrorKind][] = [
 ];
 
 // The kinds after which WeChat has looked at the code (or it was never valid): sending it again cannot succeed.
-const CONSUMING_KINDS: ReadonlySet<WeChatErrorKind> = new Set(['invalid_code', 'code_used', 'blocked', 'token_expired', 'session_invalid', 'unknown']);
+const CONSUMING_KINDS: ReadonlySet<WeChatErrorKind> = new Set([
+  'invalid_code',
+  'code_used',
+  'blocked',
+  'token_expired',
+  'session_invalid',
+  'unknown',
+]);
 const APIS: WeChatApi[] = ['code2Session', 'stableToken', 'getPhoneNumber', 'checkSession', 'resetSessionKey'];
 
 describe('errcode table', () => {
   it.each(EXPECTED)('errcode %i is %s', (errcode, kind) => {
     expect(classifyErrcode(errcode).kind).toBe(kind);
     const error = new WeChatError({ errcode, errmsg: 'x', api: 'code2Session', appid: 'wxa' });
-    expect([error.kind, error.retryable, error.consumed]).toEqual([kind, kind === 'unavailable', CONSUMING_KINDS.has(kind)]);
+    expect([error.kind, error.retryable, error.consumed]).toEqual([
+      kind,
+      kind === 'unavailable',
+      CONSUMING_KINDS.has(kind),
+    ]);
   });
 
   it('has exactly the rows the Contract lists', () => {
@@ -77,12 +88,17 @@ describe('errcode table', () => {
   });
 
   it('has exactly the per-API rows the Contract lists', () => {
-    const rows = [...API_ERRCODE_TABLE].flatMap(([api, table]) => [...table].map(([errcode, rule]) => [api, errcode, rule.kind]));
+    const rows = [...API_ERRCODE_TABLE].flatMap(([api, table]) =>
+      [...table].map(([errcode, rule]) => [api, errcode, rule.kind]),
+    );
     expect(rows).toEqual(EXPECTED_PER_API);
   });
 
-  it('carries no HTTP status and no service code: answering is the server\'s business', () => {
-    for (const rule of [...ERRCODE_TABLE.values(), ...[...API_ERRCODE_TABLE.values()].flatMap((t) => [...t.values()])]) {
+  it("carries no HTTP status and no service code: answering is the server's business", () => {
+    for (const rule of [
+      ...ERRCODE_TABLE.values(),
+      ...[...API_ERRCODE_TABLE.values()].flatMap((t) => [...t.values()]),
+    ]) {
       expect(Object.keys(rule).sort()).toEqual(['kind', 'meaning']);
     }
     const json = new WeChatError({ errcode: 40029, errmsg: 'x', api: 'code2Session', appid: 'wxa' }).toJSON();
@@ -113,7 +129,12 @@ describe('rid', () => {
     expect(extractRid('system error, hints: [ req_id: abc ] rid: 65a0-1')).toBe('65a0-1');
     expect(extractRid('ok')).toBeNull();
     expect(extractRid('rid: ')).toBeNull();
-    const error = new WeChatError({ errcode: 40029, errmsg: 'invalid code, rid: 6593-aa', api: 'code2Session', appid: 'wxa' });
+    const error = new WeChatError({
+      errcode: 40029,
+      errmsg: 'invalid code, rid: 6593-aa',
+      api: 'code2Session',
+      appid: 'wxa',
+    });
     expect(error.rid).toBe('6593-aa');
   });
 });
@@ -135,7 +156,14 @@ describe('no secret in a printed or serialised WeChatError', () => {
       appid: 'wxa',
       secrets: [SECRET, TOKEN, SESSION_KEY, JS_CODE],
     });
-    const shown = [error.message, error.stack ?? '', error.errmsg, JSON.stringify(error), inspect(error), String(error)];
+    const shown = [
+      error.message,
+      error.stack ?? '',
+      error.errmsg,
+      JSON.stringify(error),
+      inspect(error),
+      String(error),
+    ];
     for (const text of shown) {
       for (const secret of [SECRET, TOKEN, SESSION_KEY, JS_CODE, 'zzzz', 'other-token-value', '"abc"']) {
         expect(text).not.toContain(secret);

@@ -45,7 +45,11 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
     const headers: Record<string, string> = {};
     if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
     if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers, ...(init.body === undefined ? {} : { body: init.body }) });
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
     const text = await res.text();
     answers.push(text);
     return { status: res.status, headers: res.headers, text, body: JSON.parse(text) as Record<string, any> };
@@ -86,7 +90,10 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
   it('an unknown code is 400 INVALID_CODE, with WeChat errcode and rid', async () => {
     const answer = await post('/login', { code: 'not-a-code-wechat-issued' });
     expectError(answer, 'INVALID_CODE');
-    expect(answer.body.error.wechat).toEqual({ errcode: 40029, rid: expect.stringMatching(/^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/) });
+    expect(answer.body.error.wechat).toEqual({
+      errcode: 40029,
+      rid: expect.stringMatching(/^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/),
+    });
   });
 
   it("POST /phone redeems a phone code with the session's openid; another user's code is INVALID_PHONE_CODE", async () => {
@@ -103,12 +110,22 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
 
   it('POST /decrypt opens data sealed with the session_key kept on the server; a newer key on the device is 409', async () => {
     const me = await login();
-    const sealed = sim.encrypt({ appid: APPID, openid: me.openid, data: { stepInfoList: [{ timestamp: 1, step: 4321 }] } });
+    const sealed = sim.encrypt({
+      appid: APPID,
+      openid: me.openid,
+      data: { stepInfoList: [{ timestamp: 1, step: 4321 }] },
+    });
     const opened = await post('/decrypt', sealed, me.body.token);
     expect(opened.status).toBe(200);
-    expect(opened.body.data).toMatchObject({ stepInfoList: [{ timestamp: 1, step: 4321 }], watermark: { appid: APPID } });
+    expect(opened.body.data).toMatchObject({
+      stepInfoList: [{ timestamp: 1, step: 4321 }],
+      watermark: { appid: APPID },
+    });
 
-    expectError(await post('/decrypt', { encryptedData: 'bm90IGEgYmxvY2s=', iv: sealed.iv }, me.body.token), 'DECRYPT_FAILED');
+    expectError(
+      await post('/decrypt', { encryptedData: 'bm90IGEgYmxvY2s=', iv: sealed.iv }, me.body.token),
+      'DECRYPT_FAILED',
+    );
 
     // wx.login() again on the device rotates the session_key; data sealed with it won't open with the stored one.
     sim.login({ appid: APPID, openid: me.openid });
@@ -139,7 +156,10 @@ describe('examples/express-core: the blog tutorial done right with @wxlogin/core
     expectError(await post('/login', { code: 12345 }), 'VALIDATION_FAILED');
     expectError(await post('/login', { code: '' }), 'VALIDATION_FAILED');
     expectError(await request('/login', { body: '{"code":' }), 'VALIDATION_FAILED');
-    expectError(await request('/login', { body: 'code=abc', type: 'application/x-www-form-urlencoded' }), 'VALIDATION_FAILED');
+    expectError(
+      await request('/login', { body: 'code=abc', type: 'application/x-www-form-urlencoded' }),
+      'VALIDATION_FAILED',
+    );
     const me = await login();
     expectError(await post('/phone', {}, me.body.token), 'VALIDATION_FAILED');
     expectError(await post('/decrypt', { encryptedData: 'AAAA' }, me.body.token), 'VALIDATION_FAILED');

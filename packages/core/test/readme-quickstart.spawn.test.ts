@@ -19,7 +19,9 @@ describe('README quick start of @wxlogin/core', () => {
   it('runs as written against `npx wxlogin-simulator` (on a free port instead of 3001)', async () => {
     const example = readFileSync(`${root}examples/core-quickstart.mjs`, 'utf8');
     expect(example.split('http://127.0.0.1:3001')).toHaveLength(2);
-    const sim = spawn(process.execPath, ['packages/simulator/bin/wxlogin-simulator.js', '--quiet', '--port', '0'], { cwd: root });
+    const sim = spawn(process.execPath, ['packages/simulator/bin/wxlogin-simulator.js', '--quiet', '--port', '0'], {
+      cwd: root,
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -31,7 +33,10 @@ describe('README quick start of @wxlogin/core', () => {
         sim.on('exit', () => reject(new Error(`simulator exited: ${out}`)));
       });
       const code = example.replace('http://127.0.0.1:3001', url);
-      const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeout: 15_000 });
+      const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', code], {
+        cwd: root,
+        timeout: 15_000,
+      });
       expect(stderr).toBe('');
       expect(stdout).toMatch(/openid: 'o[\w-]{27}'/);
       expect(stdout).toContain('hasSessionKey: true');

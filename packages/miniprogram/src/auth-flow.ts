@@ -196,13 +196,21 @@ export class AuthFlow {
       try {
         code = await codeProvider();
       } catch (error) {
-        throw new WxloginError('WX_LOGIN_FAILED', `codeProvider failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new WxloginError(
+          'WX_LOGIN_FAILED',
+          `codeProvider failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     } else {
       code = await new Promise<string>((resolve, reject) => {
         const fail = (error: { errMsg?: string; errno?: number }): void => {
           const errMsg = typeof error?.errMsg === 'string' ? error.errMsg : 'login:fail';
-          reject(new WxloginError('WX_LOGIN_FAILED', `wx.login failed: ${errMsg}`, { errMsg, ...(typeof error?.errno === 'number' ? { errno: error.errno } : {}) }));
+          reject(
+            new WxloginError('WX_LOGIN_FAILED', `wx.login failed: ${errMsg}`, {
+              errMsg,
+              ...(typeof error?.errno === 'number' ? { errno: error.errno } : {}),
+            }),
+          );
         };
         try {
           ignoreResult(platform.login({ timeout: timeoutMs, success: (result) => resolve(result?.code), fail }));
@@ -228,7 +236,11 @@ function tokenAnswer(data: unknown): TokenAnswer {
     typeof answer.user !== 'object' ||
     answer.user === null
   ) {
-    throw new WxloginError('HTTP_ERROR', 'The service answered something that is not a token answer: is baseUrl right?', { data });
+    throw new WxloginError(
+      'HTTP_ERROR',
+      'The service answered something that is not a token answer: is baseUrl right?',
+      { data },
+    );
   }
   return answer as TokenAnswer;
 }

@@ -251,7 +251,10 @@ export function createClient(options: ClientOptions): WxloginClient {
       if (phoneInFlight === undefined) {
         const bind = async (): Promise<User> => {
           const body = phoneBody(detail);
-          const data = 'code' in body ? (await authed(service('POST', '/v1/me/phone', body))).data : await sendSealed('/v1/me/phone', body);
+          const data =
+            'code' in body
+              ? (await authed(service('POST', '/v1/me/phone', body))).data
+              : await sendSealed('/v1/me/phone', body);
           return keepUser(data);
         };
         phoneInFlight = bind().then(
@@ -266,7 +269,9 @@ export function createClient(options: ClientOptions): WxloginClient {
     },
 
     async decrypt<T>(payload: { encryptedData: string; iv: string }): Promise<T> {
-      const data = (await sendSealed('/v1/me/decrypt', { encryptedData: payload.encryptedData, iv: payload.iv })) as { data: T };
+      const data = (await sendSealed('/v1/me/decrypt', { encryptedData: payload.encryptedData, iv: payload.iv })) as {
+        data: T;
+      };
       return data.data;
     },
 
@@ -313,7 +318,8 @@ const REQUEST_METHODS: RequestMethod[] = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT
 
 function withoutAuthorization(header: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of Object.keys(header)) if (name.toLowerCase() !== 'authorization') out[name] = header[name] as string;
+  for (const name of Object.keys(header))
+    if (name.toLowerCase() !== 'authorization') out[name] = header[name] as string;
   return out;
 }
 

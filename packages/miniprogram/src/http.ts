@@ -1,5 +1,11 @@
 import { WxloginError, type WeChatErrorInfo } from './errors.js';
-import { ignoreResult, type Platform, type PlatformResponse, type RequestData, type RequestMethod } from './platform.js';
+import {
+  ignoreResult,
+  type Platform,
+  type PlatformResponse,
+  type RequestData,
+  type RequestMethod,
+} from './platform.js';
 
 /** One call of `wx.request`. */
 export interface HttpRequest {

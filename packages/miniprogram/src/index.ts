@@ -27,5 +27,12 @@ export {
 } from './errors.js';
 export { ERROR_MESSAGES, errorMessage, type Locale } from './messages.js';
 export { PHONE_QUOTA_ERRNO, type PhoneNumberDetail } from './phone-detail.js';
-export type { Platform, PlatformError, PlatformRequestOptions, PlatformResponse, RequestData, RequestMethod } from './platform.js';
+export type {
+  Platform,
+  PlatformError,
+  PlatformRequestOptions,
+  PlatformResponse,
+  RequestData,
+  RequestMethod,
+} from './platform.js';
 export type { SessionStorage, User } from './types.js';

@@ -82,6 +82,8 @@ const TABLES: Record<Locale, Table> = { 'zh-CN': ZH_CN, en: EN };
  */
 export function errorMessage(code: string, locale: Locale = 'zh-CN'): string {
   const table = TABLES[locale] ?? ZH_CN;
+  // Object.hasOwn is ES2022: the mini program engine runs ES2017.
+  // biome-ignore lint/suspicious/noPrototypeBuiltins: see above
   return Object.prototype.hasOwnProperty.call(table, code) ? table[code as WxloginErrorCode] : table.HTTP_ERROR;
 }
 

@@ -26,11 +26,24 @@ export function phoneBody(detail: PhoneNumberDetail | undefined): PhoneBody {
   const errno = typeof detail?.errno === 'number' ? detail.errno : undefined;
   const platform = { ...(errMsg === undefined ? {} : { errMsg }), ...(errno === undefined ? {} : { errno }) };
   if (errno === PHONE_QUOTA_ERRNO) {
-    throw new WxloginError('PHONE_QUOTA_EXCEEDED', 'The phone-number verification quota of this mini program is used up.', platform);
+    throw new WxloginError(
+      'PHONE_QUOTA_EXCEEDED',
+      'The phone-number verification quota of this mini program is used up.',
+      platform,
+    );
   }
   if (typeof detail?.code === 'string' && detail.code !== '') return { code: detail.code };
-  if (typeof detail?.encryptedData === 'string' && detail.encryptedData !== '' && typeof detail.iv === 'string' && detail.iv !== '') {
+  if (
+    typeof detail?.encryptedData === 'string' &&
+    detail.encryptedData !== '' &&
+    typeof detail.iv === 'string' &&
+    detail.iv !== ''
+  ) {
     return { encryptedData: detail.encryptedData, iv: detail.iv };
   }
-  throw new WxloginError('PHONE_DENIED', `No phone number was shared${errMsg === undefined ? '' : `: ${errMsg}`}.`, platform);
+  throw new WxloginError(
+    'PHONE_DENIED',
+    `No phone number was shared${errMsg === undefined ? '' : `: ${errMsg}`}.`,
+    platform,
+  );
 }

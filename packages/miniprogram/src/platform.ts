@@ -5,7 +5,11 @@
  */
 export interface Platform {
   /** `wx.login`: a one-time code for the service to exchange at WeChat. */
-  login(options: { timeout?: number; success(result: { code: string }): void; fail(error: PlatformError): void }): unknown;
+  login(options: {
+    timeout?: number;
+    success(result: { code: string }): void;
+    fail(error: PlatformError): void;
+  }): unknown;
   /** `wx.request`: `success` for any HTTP status, `fail` only when no answer came. */
   request(options: PlatformRequestOptions): unknown;
   /** `wx.getStorageSync`: `''` for a missing key. */
@@ -59,7 +63,7 @@ export interface PlatformResponse {
 // Compile-time proof that WeChat's own `wx` (its official typings) is a Platform: a type only, so nothing is emitted
 // and the published declarations never need miniprogram-api-typings.
 type Fits<T extends Platform> = T;
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+// biome-ignore lint/correctness/noUnusedVariables: a compile-time check, used by nothing on purpose
 type WxIsAPlatform = Fits<WechatMiniprogram.Wx>;
 
 /** The global `wx` when the code runs in a mini program; undefined elsewhere (Taro and uni-app pass theirs). */

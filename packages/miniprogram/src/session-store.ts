@@ -87,7 +87,11 @@ export class SessionStore {
 /** The platform's `*StorageSync` as a {@link SessionStorage}. */
 export function platformStorage(platform: Platform): SessionStorage {
   const { getStorageSync, setStorageSync, removeStorageSync } = platform;
-  if (typeof getStorageSync !== 'function' || typeof setStorageSync !== 'function' || typeof removeStorageSync !== 'function') {
+  if (
+    typeof getStorageSync !== 'function' ||
+    typeof setStorageSync !== 'function' ||
+    typeof removeStorageSync !== 'function'
+  ) {
     throw new TypeError('wxlogin: the platform has no getStorageSync/setStorageSync/removeStorageSync; pass `storage`');
   }
   return {
@@ -116,7 +120,8 @@ function parse(raw: unknown): Session | undefined {
   const stored = value as Partial<Session> & { v?: unknown };
   if (stored.v !== FORMAT) return undefined;
   if (typeof stored.accessToken !== 'string' || typeof stored.refreshToken !== 'string') return undefined;
-  if (typeof stored.accessExpiresAt !== 'number' || typeof stored.user !== 'object' || stored.user === null) return undefined;
+  if (typeof stored.accessExpiresAt !== 'number' || typeof stored.user !== 'object' || stored.user === null)
+    return undefined;
   if (typeof stored.user.id !== 'string') return undefined;
   return {
     accessToken: stored.accessToken,

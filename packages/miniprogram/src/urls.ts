@@ -1,6 +1,7 @@
 // The mini program engine has no URL class: origins are read with one strict pattern. Anything it cannot read
 // plainly (spaces, control characters, backslashes) has no origin, so it never counts as trusted.
 const ABSOLUTE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it must find
 const UNREADABLE = /[\u0000-\u0020\u007f\\]/;
 
 /** `scheme://host[:port]` of an absolute URL, lowercased, default port dropped; undefined when not plainly absolute. */

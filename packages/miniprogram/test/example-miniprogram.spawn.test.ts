@@ -14,7 +14,17 @@
  *   program, require app.js, call onLaunch".
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Module, { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -197,7 +207,9 @@ class FakeElement extends FakeNode {
         element.className = [...new Set([...names(), ...added])].join(' ');
       },
       remove: (...removed) => {
-        element.className = names().filter((name) => !removed.includes(name)).join(' ');
+        element.className = names()
+          .filter((name) => !removed.includes(name))
+          .join(' ');
       },
       toggle: (name, force) => {
         const wanted = force ?? !names().includes(name);
@@ -287,20 +299,26 @@ function compileSelector(selector: string): (element: FakeElement) => boolean {
   const parts = /^([a-zA-Z][\w-]*|\*)?((?:#[\w-]+|\.[\w-]+|\[[\w-]+(?:="[^"]*")?\])*)$/.exec(selector.trim());
   if (parts === null) throw new Error(`selector not supported by the test DOM: ${selector}`);
   const tag = parts[1] !== undefined && parts[1] !== '*' ? parts[1].toLowerCase() : undefined;
-  const checks = (parts[2]?.match(/#[\w-]+|\.[\w-]+|\[[^\]]+\]/g) ?? []).map((part): ((element: FakeElement) => boolean) => {
-    if (part.startsWith('#')) return (element) => element.id === part.slice(1);
-    if (part.startsWith('.')) return (element) => element.classList.contains(part.slice(1));
-    const [name = '', value] = part.slice(1, -1).split('=');
-    return value === undefined ? (element) => element.hasAttribute(name) : (element) => element.getAttribute(name) === JSON.parse(value);
-  });
+  const checks = (parts[2]?.match(/#[\w-]+|\.[\w-]+|\[[^\]]+\]/g) ?? []).map(
+    (part): ((element: FakeElement) => boolean) => {
+      if (part.startsWith('#')) return (element) => element.id === part.slice(1);
+      if (part.startsWith('.')) return (element) => element.classList.contains(part.slice(1));
+      const [name = '', value] = part.slice(1, -1).split('=');
+      return value === undefined
+        ? (element) => element.hasAttribute(name)
+        : (element) => element.getAttribute(name) === JSON.parse(value);
+    },
+  );
   return (element) => (tag === undefined || element.localName === tag) && checks.every((check) => check(element));
 }
 
 function serialize(node: FakeNode): string {
-  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  if (node instanceof FakeText) return escape(node.data);
+  const escapeText = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (node instanceof FakeText) return escapeText(node.data);
   if (!(node instanceof FakeElement)) return node.childNodes.map(serialize).join('');
-  const attributes = [...node.attributeMap].map(([name, value]) => ` ${name}="${escape(value).replace(/"/g, '&quot;')}"`).join('');
+  const attributes = [...node.attributeMap]
+    .map(([name, value]) => ` ${name}="${escapeText(value).replace(/"/g, '&quot;')}"`)
+    .join('');
   return `<${node.localName}${attributes}>${node.childNodes.map(serialize).join('')}</${node.localName}>`;
 }
 
@@ -349,7 +367,8 @@ interface AppOptions {
 type FakeWx = ReturnType<typeof createFakeWx>;
 type FakeWxOptions = Parameters<typeof createFakeWx>[0];
 
-const isFakeWx = (value: Partial<FakeWxOptions> | FakeWx): value is FakeWx => typeof (value as FakeWx).control === 'object';
+const isFakeWx = (value: Partial<FakeWxOptions> | FakeWx): value is FakeWx =>
+  typeof (value as FakeWx).control === 'object';
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -379,7 +398,8 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
 
   beforeAll(async () => {
     const builtSdk = join(sdkDir, 'dist/index.js');
-    if (!existsSync(builtSdk)) throw new Error(`${builtSdk} is missing: build the SDK first (npx tsc -b packages/miniprogram)`);
+    if (!existsSync(builtSdk))
+      throw new Error(`${builtSdk} is missing: build the SDK first (npx tsc -b packages/miniprogram)`);
 
     // 1. The example as a developer has it after `npm install`: the SDK in node_modules next to its package.json.
     work = mkdtempSync(join(tmpdir(), 'wxlogin-example-mp-'));
@@ -499,7 +519,8 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
   /** Drops every module of the mini program from Node's cache: the next require runs it afresh (a cold start). */
   function forgetMiniprogramModules(): void {
     if (!miniprogramRoot) return;
-    for (const key of Object.keys(nodeRequire.cache)) if (key.startsWith(miniprogramRoot + sep)) delete nodeRequire.cache[key];
+    for (const key of Object.keys(nodeRequire.cache))
+      if (key.startsWith(miniprogramRoot + sep)) delete nodeRequire.cache[key];
   }
 
   /**
@@ -515,7 +536,10 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
       source = source.replace(from, to);
     };
     replace("baseUrl: 'http://127.0.0.1:3000'", `baseUrl: '${serviceUrl}'`);
-    replace("simulatorUrl: 'http://127.0.0.1:3001'", `simulatorUrl: '${mode.simulatorLogin === true ? simulatorUrl : ''}'`);
+    replace(
+      "simulatorUrl: 'http://127.0.0.1:3001'",
+      `simulatorUrl: '${mode.simulatorLogin === true ? simulatorUrl : ''}'`,
+    );
     replace("uploadUrl: ''", `uploadUrl: '${uploadUrl}'`);
     writeFileSync(join(miniprogramRoot, 'config.js'), source);
 
@@ -622,7 +646,8 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
     const appJson = JSON.parse(readFileSync(join(miniprogramRoot, 'app.json'), 'utf8'));
     expect(appJson).toMatchObject({ __usePrivacyCheck__: true, networkTimeout: { request: expect.any(Number) } });
     for (const page of appJson.pages as string[]) {
-      for (const ext of ['js', 'json', 'wxml', 'wxss']) expect(existsSync(join(miniprogramRoot, `${page}.${ext}`)), `${page}.${ext}`).toBe(true);
+      for (const ext of ['js', 'json', 'wxml', 'wxss'])
+        expect(existsSync(join(miniprogramRoot, `${page}.${ext}`)), `${page}.${ext}`).toBe(true);
       const js = readFileSync(join(miniprogramRoot, `${page}.js`), 'utf8');
       expect(js, page).toMatch(/\bComponent\(\{/);
       expect(js, page).not.toMatch(/\bPage\(\{/);
@@ -652,8 +677,11 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
     // The page's SDK is the builder's copy, found the way WeChat finds it.
     const sdkResolutions = resolutions.filter((entry) => entry.request === '@wxlogin/miniprogram');
     expect(sdkResolutions.length).toBeGreaterThan(0);
-    for (const entry of sdkResolutions) expect(entry.to).toBe(join(miniprogramRoot, 'miniprogram_npm/@wxlogin/miniprogram/index.js'));
-    expect(Object.keys(nodeRequire.cache).filter((key) => key.includes(`${sep}node_modules${sep}@wxlogin${sep}`))).toEqual([]);
+    for (const entry of sdkResolutions)
+      expect(entry.to).toBe(join(miniprogramRoot, 'miniprogram_npm/@wxlogin/miniprogram/index.js'));
+    expect(
+      Object.keys(nodeRequire.cache).filter((key) => key.includes(`${sep}node_modules${sep}@wxlogin${sep}`)),
+    ).toEqual([]);
 
     // Killed and started again, the mini program finds the session in storage: the same user, no wx.login.
     for (const page of mounted.splice(0)) page.detach();
@@ -721,7 +749,9 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
     const refusedDetail = await refused;
     expect(refusedDetail).toMatchObject({ errMsg: expect.stringContaining('privacy permission is not authorized') });
     page.querySelector('#phone-button')?.dispatchEvent('getphonenumber', { detail: refusedDetail });
-    expect(await waitFor(() => textOf(page, '#phone-message'), 'the refusal message')).toBe(device.sdk.errorMessage('PHONE_DENIED'));
+    expect(await waitFor(() => textOf(page, '#phone-message'), 'the refusal message')).toBe(
+      device.sdk.errorMessage('PHONE_DENIED'),
+    );
     expect(textOf(page, '#privacy-popup', '#privacy-dialog')).toBeUndefined();
     expect(device.wx.control.requests.total).toBe(requestsBefore);
 
@@ -755,7 +785,10 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
     await waitFor(() => textOf(profile, '#nickname') === '当前昵称：未设置', 'the profile page');
 
     expect(wiring(profile, '#profile-form')).toMatchObject({ tag: 'wx-form', events: { submit: 'onSubmit' } });
-    expect(wiring(profile, '#nickname-input')).toMatchObject({ tag: 'wx-input', attrs: { type: 'nickname', name: 'nickname' } });
+    expect(wiring(profile, '#nickname-input')).toMatchObject({
+      tag: 'wx-input',
+      attrs: { type: 'nickname', name: 'nickname' },
+    });
     expect(wiring(profile, '#save-button')).toMatchObject({ attrs: { formType: 'submit' } });
     expect(wiring(profile, '#avatar-button')).toMatchObject({
       attrs: { openType: 'chooseAvatar' },
@@ -768,7 +801,9 @@ describe('examples/miniprogram: built by miniprogram-ci, rendered by miniprogram
     expect(await waitFor(() => textOf(profile, '#profile-message'), 'the empty-nickname message')).toBe('请填写昵称');
     expect(device.wx.control.requests.total).toBe(requestsBefore);
 
-    profile.querySelector('#profile-form')?.dispatchEvent('submit', { detail: { value: { nickname: '小程序用户小王' } } });
+    profile
+      .querySelector('#profile-form')
+      ?.dispatchEvent('submit', { detail: { value: { nickname: '小程序用户小王' } } });
     await waitFor(() => textOf(profile, '#nickname') === '当前昵称：小程序用户小王', 'the saved nickname');
     expect(textOf(profile, '#profile-message')).toBe('昵称已保存');
     expect((await service.wxlogin.admin.getUser(user.id)).user.nickname).toBe('小程序用户小王');
@@ -843,19 +878,27 @@ function resolveLikeWeChat(root: string, log: { request: string; from: string; t
   loader._resolveFilename = function (this: unknown, request, parent, ...rest) {
     const from = parent?.filename ?? undefined;
     const bare = !request.startsWith('.') && !request.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(request);
-    if (from === undefined || !bare || !from.startsWith(root + sep)) return original.call(this, request, parent, ...rest);
+    if (from === undefined || !bare || !from.startsWith(root + sep))
+      return original.call(this, request, parent, ...rest);
     for (let dir = dirname(from); ; dir = dirname(dir)) {
       const base = join(dir, 'miniprogram_npm', request);
-      const found = [`${base}.js`, join(base, 'index.js')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+      const found = [`${base}.js`, join(base, 'index.js')].find(
+        (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+      );
       if (found !== undefined) {
         log.push({ request, from, to: found });
         return found;
       }
       if (dir === root || !dir.startsWith(root)) break;
     }
-    throw Object.assign(new Error(`module '${request}' is not defined: no miniprogram_npm/${request} from ${relative(root, from)} up to the miniprogram root`), {
-      code: 'MODULE_NOT_FOUND',
-    });
+    throw Object.assign(
+      new Error(
+        `module '${request}' is not defined: no miniprogram_npm/${request} from ${relative(root, from)} up to the miniprogram root`,
+      ),
+      {
+        code: 'MODULE_NOT_FOUND',
+      },
+    );
   };
   return () => {
     loader._resolveFilename = original;

@@ -16,7 +16,11 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     expect(d.wx.control.logins).toBe(1);
     const [call, ...more] = h.relay.callsTo(LOGIN);
     expect(more).toEqual([]);
-    expect(call?.body).toEqual({ code: expect.any(String), appid: h.service.appid, loginNonce: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(call?.body).toEqual({
+      code: expect.any(String),
+      appid: h.service.appid,
+      loginNonce: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
     expect(d.client.isLoggedIn()).toBe(true);
     expect(changes).toEqual([user]);
     // The session is in storage under one key; no session_key, no AppSecret ever reaches the device.
@@ -85,7 +89,11 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     h.service.simulator.setFaults({ errcode: 45011, routes: ['/sns/jscode2session'] });
     const error = await d.client.ready().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(d.sdk.WxloginError);
-    expect(error).toMatchObject({ code: 'WECHAT_RATE_LIMITED', statusCode: 429, retryAfterSeconds: expect.any(Number) });
+    expect(error).toMatchObject({
+      code: 'WECHAT_RATE_LIMITED',
+      statusCode: 429,
+      retryAfterSeconds: expect.any(Number),
+    });
     expect(h.relay.callsTo(LOGIN)).toHaveLength(1);
     expect(d.client.isLoggedIn()).toBe(false);
   });
@@ -96,7 +104,9 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     let handedOut = 0;
     // The first code WeChat will refuse (expired on the way), then real ones.
     d.wx.login = ((options: { success: (r: { code: string }) => void }) =>
-      handedOut++ === 0 ? void setTimeout(() => options.success({ code: 'expired-code-0001' })) : realLogin(options)) as typeof d.wx.login;
+      handedOut++ === 0
+        ? void setTimeout(() => options.success({ code: 'expired-code-0001' }))
+        : realLogin(options)) as typeof d.wx.login;
     const user = await d.client.ready();
     const codes = h.relay.callsTo(LOGIN).map((c) => (c.body as { code: string }).code);
     expect(codes).toHaveLength(2);
@@ -129,7 +139,10 @@ describe('@wxlogin/miniprogram logs in against a real wxlogin serve [sqlite]', (
     const d = device();
     d.wx.control.setOffline(true);
     const started = Date.now();
-    await expect(d.client.ready()).rejects.toMatchObject({ code: 'NETWORK_ERROR', errMsg: expect.stringMatching(/^request:fail/) });
+    await expect(d.client.ready()).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      errMsg: expect.stringMatching(/^request:fail/),
+    });
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(d.wx.control.logins).toBe(1);
     d.wx.control.setOffline(false);

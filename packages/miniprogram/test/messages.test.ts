@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { SdkErrorCode } from '../src/errors.js';
 import { ERROR_MESSAGES, errorMessage } from '../src/messages.js';
 
-const SDK_CODES: SdkErrorCode[] = ['NETWORK_ERROR', 'WX_LOGIN_FAILED', 'PHONE_DENIED', 'PHONE_QUOTA_EXCEEDED', 'HTTP_ERROR'];
+const SDK_CODES: SdkErrorCode[] = [
+  'NETWORK_ERROR',
+  'WX_LOGIN_FAILED',
+  'PHONE_DENIED',
+  'PHONE_QUOTA_EXCEEDED',
+  'HTTP_ERROR',
+];
 
 describe('errorMessage: zh-CN and en for every code', () => {
   const codes = [...Object.keys(ERROR_CATALOGUE), ...SDK_CODES].sort();

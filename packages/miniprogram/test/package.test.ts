@@ -32,7 +32,14 @@ describe('@wxlogin/miniprogram as mini program npm takes it', () => {
 
   it('loaded in a context with only the engine’s globals, it exposes the whole API and reaches for nothing else', () => {
     const { sdk, strayGlobals } = loadSdk({});
-    for (const name of ['createClient', 'WxloginError', 'errorMessage', 'isWxloginError', 'ERROR_MESSAGES', 'PHONE_QUOTA_ERRNO']) {
+    for (const name of [
+      'createClient',
+      'WxloginError',
+      'errorMessage',
+      'isWxloginError',
+      'ERROR_MESSAGES',
+      'PHONE_QUOTA_ERRNO',
+    ]) {
       expect(sdk, name).toHaveProperty(name);
     }
     expect(() => sdk.createClient({ baseUrl: 'https://api.example.com' })).toThrow(/getStorageSync|appid/);

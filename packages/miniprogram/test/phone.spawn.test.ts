@@ -66,7 +66,9 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     const user = await d.client.ready();
     // Something outside the SDK gave the user a new session_key at WeChat: the service still holds the old one.
     h.service.simulator.login({ appid: h.service.appid, openid: user.openid });
-    const stale = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true })).catch((e: unknown) => e);
+    const stale = await d.client
+      .bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }))
+      .catch((e: unknown) => e);
     expect(stale).toMatchObject({ code: 'WECHAT_SESSION_STALE', statusCode: 409 });
     expect(d.sdk.errorMessage('WECHAT_SESSION_STALE')).toMatch(/再点一次/);
     expect(h.relay.callsTo(PHONE)).toHaveLength(1);
@@ -81,10 +83,14 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
     await first.client.ready();
     first.wx.removeStorageSync('wxlogin');
     const d = first.relaunch();
-    const stale = await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true })).catch((e: unknown) => e);
+    const stale = await d.client
+      .bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }))
+      .catch((e: unknown) => e);
     expect(stale).toMatchObject({ code: 'WECHAT_SESSION_STALE' });
     expect(h.relay.callsTo(PHONE)).toEqual([]);
-    expect((await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }))).phone).toBe('+8613700003333');
+    expect((await d.client.bindPhone(await d.wx.control.getPhoneNumber({ legacy: true }))).phone).toBe(
+      '+8613700003333',
+    );
   });
 
   it('a number bound to another user is PHONE_IN_USE', async () => {
@@ -102,7 +108,11 @@ describe('@wxlogin/miniprogram binds phone numbers and opens encryptedData again
   it('decrypt opens encryptedData with the session_key kept on the service', async () => {
     const d = device();
     const user = await d.client.ready();
-    const sealed = h.service.simulator.encrypt({ appid: h.service.appid, openid: user.openid, data: { stepInfoList: [{ step: 4200 }] } });
+    const sealed = h.service.simulator.encrypt({
+      appid: h.service.appid,
+      openid: user.openid,
+      data: { stepInfoList: [{ step: 4200 }] },
+    });
     const data = await d.client.decrypt<{ stepInfoList: { step: number }[]; watermark: { appid: string } }>(sealed);
     expect(data.stepInfoList).toEqual([{ step: 4200 }]);
     expect(data.watermark.appid).toBe(h.service.appid);

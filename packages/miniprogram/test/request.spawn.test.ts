@@ -88,7 +88,10 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     expect(second).not.toBe(first);
     // Still 401 with a token received moments ago: not about expiry, so it surfaces — no refresh at every call.
     listed.status = () => 401;
-    await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ code: 'HTTP_ERROR', statusCode: 401 });
+    await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({
+      code: 'HTTP_ERROR',
+      statusCode: 401,
+    });
     await expect(d.client.request({ url: `${listed.url}/profile` })).rejects.toMatchObject({ statusCode: 401 });
     expect(listed.seen).toHaveLength(4);
     expect(h.relay.callsTo('/v1/auth/refresh')).toHaveLength(1);
@@ -143,7 +146,10 @@ describe('@wxlogin/miniprogram request() against a real wxlogin serve [sqlite]',
     const d = device({ client: { timeoutMs: 300 } });
     await d.client.ready();
     h.relay.rule = (call) => (call.path === '/v1/me' ? { delayMs: 1_000 } : 'pass');
-    await expect(d.client.getUser()).rejects.toMatchObject({ code: 'NETWORK_ERROR', errMsg: expect.stringMatching(/timeout/) });
+    await expect(d.client.getUser()).rejects.toMatchObject({
+      code: 'NETWORK_ERROR',
+      errMsg: expect.stringMatching(/timeout/),
+    });
   });
 
   it('baseUrl with a path prefix: the SDK’s calls go under it; a body that is not a token answer is HTTP_ERROR', async () => {

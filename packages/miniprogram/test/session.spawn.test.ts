@@ -15,7 +15,10 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     d.advanceClock(15 * 60_000);
     h.relay.calls.length = 0;
     await d.client.getUser();
-    expect(h.relay.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([`POST ${REFRESH} 200`, 'GET /v1/me 200']);
+    expect(h.relay.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
+      `POST ${REFRESH} 200`,
+      'GET /v1/me 200',
+    ]);
     expect(await d.client.getAccessToken()).not.toBe(before);
     // 30 s before the service's expiry counts as expired: never sent in its last seconds.
     d.advanceClock(900_000 - 30_000);
@@ -28,10 +31,15 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     await first.client.ready();
     // The service no longer accepts the stored access token (say, a key it no longer has): it still looks unexpired.
     const stored = JSON.parse(first.wx.getStorageSync('wxlogin') as string) as { accessToken: string };
-    first.wx.setStorageSync('wxlogin', JSON.stringify({ ...stored, accessToken: `${stored.accessToken.slice(0, -6)}AAAAAA` }));
+    first.wx.setStorageSync(
+      'wxlogin',
+      JSON.stringify({ ...stored, accessToken: `${stored.accessToken.slice(0, -6)}AAAAAA` }),
+    );
     const d = first.relaunch();
     h.relay.calls.length = 0;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => d.client.request<{ id: string }>({ url: '/v1/me' })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => d.client.request<{ id: string }>({ url: '/v1/me' })),
+    );
     expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((a) => a.data.id)).size).toBe(1);
     expect(refreshAnswers()).toEqual([200]);
@@ -133,7 +141,9 @@ describe('@wxlogin/miniprogram keeps the session against a real wxlogin serve [s
     await d.client.ready();
     const { refreshToken: old } = JSON.parse(d.wx.getStorageSync('wxlogin') as string) as { refreshToken: string };
     await d.client.login();
-    await expect.poll(() => h.relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status])).toEqual([[{ refreshToken: old }, 204]]);
+    await expect
+      .poll(() => h.relay.callsTo('/v1/auth/logout').map((c) => [c.body, c.status]))
+      .toEqual([[{ refreshToken: old }, 204]]);
     expect(d.client.isLoggedIn()).toBe(true);
     expect((await d.client.getUser()).openid).toBe(d.wx.control.openid);
   });

@@ -1,5 +1,11 @@
 import type { Server } from 'node:http';
-import Fastify, { type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { createAuth, type CreateAuthOptions } from './auth/create-auth.js';
 import type { Auth } from './auth/types.js';
 import { wechatBaseUrlWarning } from './auth/wechat-host.js';
@@ -88,7 +94,11 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
     app.setNotFoundHandler(handleNotFound);
     await app.register(wxloginRoutes, {
       auth,
-      rateLimit: { perMinute: config.rateLimitPerMin, redis: shared.redis, onFailOpen: () => metrics.rateLimitFailedOpen() },
+      rateLimit: {
+        perMinute: config.rateLimitPerMin,
+        redis: shared.redis,
+        onFailOpen: () => metrics.rateLimitFailedOpen(),
+      },
       requestDeadlineMs: requestDeadlineMs(config),
     });
     await app.register(metricsRoute, { registry: metrics.registry, token: config.metricsToken });
@@ -119,7 +129,7 @@ function warnOnceOnForwardedFor(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (!warned && request.headers['x-forwarded-for'] !== undefined) {
       warned = true;
-      request.log.warn('X-Forwarded-For received but WXLOGIN_TRUST_PROXY is off: client IPs are the proxy\'s');
+      request.log.warn("X-Forwarded-For received but WXLOGIN_TRUST_PROXY is off: client IPs are the proxy's");
     }
   });
 }

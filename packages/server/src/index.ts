@@ -21,12 +21,27 @@ export type { TrustProxy } from './config/parse-trust-proxy.js';
 export { ERROR_CATALOGUE, isErrorCode, type ErrorCode } from './errors/catalogue.js';
 export { AppError, type AppErrorOptions, type WeChatErrorDetail } from './errors/app-error.js';
 export { toAppError } from './errors/to-app-error.js';
-export { API_ERRCODE_ERROR_CODES, ERRCODE_ERROR_CODES, KIND_ERROR_CODES, errorCodeOfWeChat } from './errors/wechat-error-code.js';
+export {
+  API_ERRCODE_ERROR_CODES,
+  ERRCODE_ERROR_CODES,
+  KIND_ERROR_CODES,
+  errorCodeOfWeChat,
+} from './errors/wechat-error-code.js';
 export { wxloginRoutes, type WxloginRoutesOptions } from './routes/wxlogin-routes.js';
-export { requireWxUser, wxUserPlugin, type WxUser, type WxUserClaims, type WxUserPluginOptions } from './plugins/wx-user.js';
+export {
+  requireWxUser,
+  wxUserPlugin,
+  type WxUser,
+  type WxUserClaims,
+  type WxUserPluginOptions,
+} from './plugins/wx-user.js';
 export type { IpRateLimitOptions } from './rate-limit/ip-rate-limit.js';
 export { silentMetrics, type AuthMetrics } from './metrics/auth-metrics.js';
-export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus-metrics.js';
+export {
+  createPrometheusMetrics,
+  type PrometheusMetrics,
+  type PrometheusMetricsOptions,
+} from './metrics/prometheus-metrics.js';
 export { metricsRoute, type MetricsRouteOptions } from './metrics/metrics-route.js';
 export { registerApiDocs } from './openapi/register-api-docs.js';
 export { handleError, handleNotFound, INTERNAL_ERROR_CODE, type ErrorEnvelope } from './routes/error-handler.js';

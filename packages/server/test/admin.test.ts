@@ -15,7 +15,12 @@ const OTHER_APP = { appid: 'wxotherapp0000002', secret: 'other-app-secret-value'
 const errorOf = (response: LightMyRequestResponse) => response.json<ErrorEnvelope>().error;
 
 type Method = 'GET' | 'POST' | 'DELETE';
-const call = (t: TestApp, method: Method, url: string, options: { token?: string | null; payload?: object; headers?: Record<string, string> } = {}) => {
+const call = (
+  t: TestApp,
+  method: Method,
+  url: string,
+  options: { token?: string | null; payload?: object; headers?: Record<string, string> } = {},
+) => {
   const token = options.token === undefined ? ADMIN_TOKEN : options.token;
   return t.app.inject({
     method,
@@ -26,7 +31,11 @@ const call = (t: TestApp, method: Method, url: string, options: { token?: string
 };
 
 const adminApp = (options: { logStream?: { write(line: string): void }; env?: Record<string, string> } = {}) =>
-  createTestApp({ env: { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env }, extraApps: [OTHER_APP], ...(options.logStream ? { logStream: options.logStream } : {}) });
+  createTestApp({
+    env: { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env },
+    extraApps: [OTHER_APP],
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
 
 const USER_ID = '01970000-0000-7000-8000-000000000000';
 /** Every admin route, with an id that exists nowhere. */
@@ -121,17 +130,26 @@ describe('admin API access [sqlite]', () => {
         const response = await t.app.inject({ method: method as 'GET', url, headers });
         expect([response.statusCode, errorOf(response).code], `${method} ${url}`).toEqual([401, 'UNAUTHORIZED']);
       }
-      const authorised = await t.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const authorised = await t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
       expect([authorised.statusCode, errorOf(authorised).code], `${method} ${url}`).toEqual([404, 'NOT_FOUND']);
     }
     // The catch-all is not an API: it stays out of the OpenAPI document.
-    const paths = Object.keys((await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: object }>().paths);
+    const paths = Object.keys(
+      (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: object }>().paths,
+    );
     expect(paths.filter((p) => p === '/admin/api' || p.includes('*'))).toEqual([]);
   });
 
   it('logs neither the admin token nor user tokens or secrets', async () => {
     const lines: string[] = [];
-    const t = await adminApp({ env: { WXLOGIN_LOG_LEVEL: 'debug' }, logStream: { write: (line) => void lines.push(line) } });
+    const t = await adminApp({
+      env: { WXLOGIN_LOG_LEVEL: 'debug' },
+      logStream: { write: (line) => void lines.push(line) },
+    });
     const { body, openid } = await t.login();
     const id = body.user.id;
     await call(t, 'GET', `/admin/api/users?q=${openid}`);
@@ -148,7 +166,15 @@ describe('admin API access [sqlite]', () => {
 
     const log = lines.join('');
     expect(log).toContain('/admin/api/users');
-    for (const secret of [ADMIN_TOKEN, body.accessToken, body.refreshToken, sessionKey, DEFAULT_DEV_SECRET, OTHER_APP.secret, t.masterKey]) {
+    for (const secret of [
+      ADMIN_TOKEN,
+      body.accessToken,
+      body.refreshToken,
+      sessionKey,
+      DEFAULT_DEV_SECRET,
+      OTHER_APP.secret,
+      t.masterKey,
+    ]) {
       expect(log).not.toContain(secret);
     }
     expect(log).not.toMatch(/authorization/i);
@@ -170,7 +196,10 @@ describe('admin users [sqlite]', () => {
       const response = await call(t, 'GET', `/admin/api/users?q=${encodeURIComponent(q)}`);
       expect(response.statusCode, q).toBe(200);
       const page = response.json<Page<AdminUser>>();
-      expect(page.items.map((u) => u.id), q).toEqual([id]);
+      expect(
+        page.items.map((u) => u.id),
+        q,
+      ).toEqual([id]);
       expect(page.nextCursor).toBeNull();
       expect(page.items[0]).toEqual({
         ...target.body.user,
@@ -181,7 +210,16 @@ describe('admin users [sqlite]', () => {
         updatedAt: expect.any(String),
       });
     }
-    for (const q of [target.openid.slice(0, -1), target.openid.slice(1), id.slice(0, 8), 'union-exact', '13800138000', '%', '*', '开']) {
+    for (const q of [
+      target.openid.slice(0, -1),
+      target.openid.slice(1),
+      id.slice(0, 8),
+      'union-exact',
+      '13800138000',
+      '%',
+      '*',
+      '开',
+    ]) {
       const response = await call(t, 'GET', `/admin/api/users?q=${encodeURIComponent(q)}`);
       expect(response.json<Page<AdminUser>>().items, q).toEqual([]);
     }
@@ -208,7 +246,14 @@ describe('admin users [sqlite]', () => {
     expect(seen).toEqual([...ids].reverse());
     expect((await call(t, 'GET', '/admin/api/users')).json<Page<AdminUser>>().items).toHaveLength(5);
 
-    for (const query of ['limit=abc', 'limit=-1', 'limit=1000', 'cursor=', 'cursor=%27%20or%201=1', `q=${'x'.repeat(129)}`]) {
+    for (const query of [
+      'limit=abc',
+      'limit=-1',
+      'limit=1000',
+      'cursor=',
+      'cursor=%27%20or%201=1',
+      `q=${'x'.repeat(129)}`,
+    ]) {
       const response = await call(t, 'GET', `/admin/api/users?${query}`);
       expect(response.statusCode, query).toBe(400);
       expect(errorOf(response).code).toBe('VALIDATION_FAILED');
@@ -224,7 +269,8 @@ describe('admin users [sqlite]', () => {
         expect(response.statusCode, `${path} limit=${limit}`).toBe(400);
         expect(errorOf(response).code).toBe('VALIDATION_FAILED');
       }
-      for (const limit of ['1', '100']) expect((await call(t, 'GET', `${path}?limit=${limit}`)).statusCode, `${path} limit=${limit}`).toBe(200);
+      for (const limit of ['1', '100'])
+        expect((await call(t, 'GET', `${path}?limit=${limit}`)).statusCode, `${path} limit=${limit}`).toBe(200);
     }
     expect((await call(t, 'GET', '/admin/api/users?limit=1')).json<Page<AdminUser>>().items).toHaveLength(1);
     // The library surface says the same as the HTTP one.
@@ -251,7 +297,11 @@ describe('admin users [sqlite]', () => {
   it('one user: sessions with device, IP, last use and revocation, and linked accounts of other apps', async () => {
     const t = await adminApp();
     const { code: code1, openid } = t.simulator.login({ appid: t.appid, unionid: 'union-linked' });
-    const phone = await t.post('/v1/auth/login', { code: code1, appid: t.appid }, { 'user-agent': 'iPhone WeChat/8.0' });
+    const phone = await t.post(
+      '/v1/auth/login',
+      { code: code1, appid: t.appid },
+      { 'user-agent': 'iPhone WeChat/8.0' },
+    );
     t.clock.advance(1000);
     const { code: code2 } = t.simulator.login({ appid: t.appid, openid });
     const pad = await t.post('/v1/auth/login', { code: code2, appid: t.appid }, { 'user-agent': 'iPad WeChat/8.0' });
@@ -278,7 +328,12 @@ describe('admin users [sqlite]', () => {
       revokedReason: 'logout',
       active: false,
     });
-    expect(oldest).toMatchObject({ userAgent: 'iPhone WeChat/8.0', revokedAt: null, revokedReason: null, active: true });
+    expect(oldest).toMatchObject({
+      userAgent: 'iPhone WeChat/8.0',
+      revokedAt: null,
+      revokedReason: null,
+      active: true,
+    });
     expect(detail.linkedAccounts.map((u) => [u.appid, u.id])).toEqual([[OTHER_APP.appid, other.body.user.id]]);
     expect(response.body).not.toMatch(/generation|sessionKey|session_key|refreshToken/);
 
@@ -302,7 +357,10 @@ describe('admin users [sqlite]', () => {
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json()).toEqual({ revoked: 2 });
     tick();
-    for (const s of [a, b]) expect(errorOf(await t.post('/v1/auth/refresh', { refreshToken: s.body.refreshToken })).code).toBe('SESSION_EXPIRED');
+    for (const s of [a, b])
+      expect(errorOf(await t.post('/v1/auth/refresh', { refreshToken: s.body.refreshToken })).code).toBe(
+        'SESSION_EXPIRED',
+      );
     expect((await call(t, 'POST', `/admin/api/users/${id}/revoke`)).json()).toEqual({ revoked: 0 });
     tick();
 
@@ -310,7 +368,9 @@ describe('admin users [sqlite]', () => {
     expect(disabled.statusCode).toBe(200);
     expect(disabled.json<AdminUser>()).toMatchObject({ status: 'disabled', disabledReason: null });
     tick();
-    const withReason = await call(t, 'POST', `/admin/api/users/${id}/disable`, { payload: { reason: 'spam', extra: 1 } });
+    const withReason = await call(t, 'POST', `/admin/api/users/${id}/disable`, {
+      payload: { reason: 'spam', extra: 1 },
+    });
     expect(withReason.json<AdminUser>()).toMatchObject({ status: 'disabled', disabledReason: 'spam' });
     tick();
     const tooLong = await call(t, 'POST', `/admin/api/users/${id}/disable`, { payload: { reason: 'r'.repeat(256) } });
@@ -376,7 +436,12 @@ describe('admin users [sqlite]', () => {
     const url = `/admin/api/users/${body.user.id}/disable`;
     const empty = await call(t, 'POST', url, { headers: { 'content-type': 'application/json' } });
     expect(errorOf(empty).code).toBe('VALIDATION_FAILED');
-    const text = await t.app.inject({ method: 'POST', url, payload: 'reason', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' } });
+    const text = await t.app.inject({
+      method: 'POST',
+      url,
+      payload: 'reason',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' },
+    });
     expect(text.statusCode).toBe(415);
     expect((await t.store.getUser(body.user.id))!.status).toBe('active');
   });
@@ -445,19 +510,30 @@ describe('admin API in the OpenAPI document [sqlite]', () => {
       const fitting = branches.find((b) => (body === null ? b['type'] === 'null' : b['type'] !== 'null'));
       return fitting ? undeclared(body, fitting, at) : [at];
     }
-    if (Array.isArray(body)) return body.flatMap((item, i) => undeclared(item, (schema['items'] ?? {}) as Json, `${at}[${i}]`));
+    if (Array.isArray(body))
+      return body.flatMap((item, i) => undeclared(item, (schema['items'] ?? {}) as Json, `${at}[${i}]`));
     if (typeof body !== 'object' || body === null || schema['additionalProperties'] !== false) return [];
     const properties = (schema['properties'] ?? {}) as Record<string, Json>;
-    return Object.entries(body).flatMap(([k, v]) => (k in properties ? undeclared(v, properties[k]!, `${at}.${k}`) : [`${at}.${k}`]));
+    return Object.entries(body).flatMap(([k, v]) =>
+      k in properties ? undeclared(v, properties[k]!, `${at}.${k}`) : [`${at}.${k}`],
+    );
   };
 
   it('documents every admin route and DELETE /v1/me; real answers validate against it and declare every field', async () => {
     const t = await adminApp();
     const doc = (await t.get('/openapi.json')).json<{
-      paths: Record<string, Record<string, { security?: unknown; responses: Record<string, { content?: Record<string, { schema: Json }> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { security?: unknown; responses: Record<string, { content?: Record<string, { schema: Json }> }> }
+        >
+      >;
       components: { schemas: Record<string, Json> };
     }>();
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     for (const [method, url] of ROUTES) {
       const path = url.split('?')[0]!.replace(USER_ID, '{id}');
       expect(documented, `${method} ${path}`).toContain(`${method} ${path}`);
@@ -487,7 +563,10 @@ describe('admin API in the OpenAPI document [sqlite]', () => {
     for (const [path, method, response] of answers) {
       const status = response.statusCode === 200 ? '200' : '4XX';
       const declared = doc.paths[path]![method]!.responses;
-      const schema = inline((declared[status] ?? declared['4xx'])!.content!['application/json']!.schema, doc.components.schemas) as Json;
+      const schema = inline(
+        (declared[status] ?? declared['4xx'])!.content!['application/json']!.schema,
+        doc.components.schemas,
+      ) as Json;
       const body: unknown = response.json();
       const validate = ajv.compile(schema);
       expect(validate(body), `${method} ${path}: ${JSON.stringify(validate.errors)}`).toBe(true);

@@ -8,8 +8,20 @@ describe('background sweep [sqlite]', () => {
     const store = await openStore('sqlite::memory:');
     await store.migrate();
     const now = Date.UTC(2026, 0, 1);
-    await store.claimLoginCode({ codeHash: 'a'.repeat(64), appid: 'wxdevapp00000001', nonceHash: null, createdAt: now - 600_000, expiresAt: now - 1 });
-    await store.claimLoginCode({ codeHash: 'b'.repeat(64), appid: 'wxdevapp00000001', nonceHash: null, createdAt: now, expiresAt: now + 300_000 });
+    await store.claimLoginCode({
+      codeHash: 'a'.repeat(64),
+      appid: 'wxdevapp00000001',
+      nonceHash: null,
+      createdAt: now - 600_000,
+      expiresAt: now - 1,
+    });
+    await store.claimLoginCode({
+      codeHash: 'b'.repeat(64),
+      appid: 'wxdevapp00000001',
+      nonceHash: null,
+      createdAt: now,
+      expiresAt: now + 300_000,
+    });
 
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const sweep = startBackgroundSweep({ store, clock: () => now, logger: silentLogger });

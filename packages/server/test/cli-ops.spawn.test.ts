@@ -65,7 +65,9 @@ describe('wxlogin keys rotate and wxlogin gc (real processes) [sqlite]', () => {
       expect(second.output).toContain(active[0]!.kid);
 
       // A service on this database signs with the new key and still publishes the retired one.
-      const auth = await createAuth(loadConfig({ env: { ...env, WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9' } }), { store });
+      const auth = await createAuth(loadConfig({ env: { ...env, WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9' } }), {
+        store,
+      });
       try {
         const jwks = await auth.jwks();
         expect(jwks.keys.map((k) => k.kid).sort()).toEqual(keys.map((k) => k.kid).sort());
@@ -94,8 +96,18 @@ describe('wxlogin keys rotate and wxlogin gc (real processes) [sqlite]', () => {
     const store = await openStore(env.WXLOGIN_DATABASE_URL!);
     const now = Date.now();
     try {
-      for (const [codeHash, expiresAt] of [['expired-1', now - 1000], ['expired-2', now - DAY_MS], ['live', now + DAY_MS]] as const) {
-        await store.claimLoginCode({ codeHash, appid: DEV_APPID, nonceHash: null, createdAt: now - 2 * DAY_MS, expiresAt });
+      for (const [codeHash, expiresAt] of [
+        ['expired-1', now - 1000],
+        ['expired-2', now - DAY_MS],
+        ['live', now + DAY_MS],
+      ] as const) {
+        await store.claimLoginCode({
+          codeHash,
+          appid: DEV_APPID,
+          nonceHash: null,
+          createdAt: now - 2 * DAY_MS,
+          expiresAt,
+        });
       }
       const minute = (at: number) => at - (at % MINUTE_MS);
       await store.addLoginStats([
@@ -120,7 +132,9 @@ describe('wxlogin keys rotate and wxlogin gc (real processes) [sqlite]', () => {
       await after.close();
     }
     // Nothing left to collect: a second run deletes nothing.
-    expect((await wxlogin(['gc'], env)).output).toContain('deleted 0 expired login codes, 0 ended sessions, 0 old login-stats rows');
+    expect((await wxlogin(['gc'], env)).output).toContain(
+      'deleted 0 expired login codes, 0 ended sessions, 0 old login-stats rows',
+    );
   });
 });
 

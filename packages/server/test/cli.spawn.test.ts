@@ -85,7 +85,18 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('logs in, reads and patches /v1/me, refreshes and serves JWKS with the copy-paste commands', async () => {
-    const proc = spawnNode([BIN, 'dev', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    const proc = spawnNode([
+      BIN,
+      'dev',
+      '--port',
+      '0',
+      '--simulator-port',
+      '0',
+      '--state-dir',
+      dir,
+      '--log-level',
+      'warn',
+    ]);
     try {
       await proc.waitFor(/Stop with Ctrl\+C/);
       const banner = proc.output();
@@ -107,7 +118,18 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
     const state = readFileSync(join(dir, 'state.json'), 'utf8');
 
     // The second start reuses the generated secrets and the database.
-    const again = spawnNode([BIN, 'dev', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    const again = spawnNode([
+      BIN,
+      'dev',
+      '--port',
+      '0',
+      '--simulator-port',
+      '0',
+      '--state-dir',
+      dir,
+      '--log-level',
+      'warn',
+    ]);
     try {
       await again.waitFor(/Stop with Ctrl\+C/);
       expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(state);
@@ -118,10 +140,24 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
   });
 
   it('--host binds the service and the simulator elsewhere (a loopback alias here), and the banner says so', async () => {
-    const proc = spawnNode([BIN, 'dev', '--host', '127.0.0.2', '--port', '0', '--simulator-port', '0', '--state-dir', dir, '--log-level', 'warn']);
+    const proc = spawnNode([
+      BIN,
+      'dev',
+      '--host',
+      '127.0.0.2',
+      '--port',
+      '0',
+      '--simulator-port',
+      '0',
+      '--state-dir',
+      dir,
+      '--log-level',
+      'warn',
+    ]);
     try {
       await proc.waitFor(/Stop with Ctrl\+C/);
-      const [, api] = proc.output().match(/service (http:\/\/127\.0\.0\.2:\d+), WeChat simulator http:\/\/127\.0\.0\.2:\d+/) ?? [];
+      const [, api] =
+        proc.output().match(/service (http:\/\/127\.0\.0\.2:\d+), WeChat simulator http:\/\/127\.0\.0\.2:\d+/) ?? [];
       expect((await fetch(`${api}/healthz`)).status).toBe(200);
       expect(proc.output()).not.toContain('WARNING');
     } finally {

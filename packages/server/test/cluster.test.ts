@@ -11,7 +11,14 @@ import { keysRotate } from '../src/cli/keys.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { startCluster, type ClusterInstance, type TestCluster } from './helpers/cluster.js';
 import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';
-import { eventually, openTestRedis, REDIS_TAG, redisAvailable, testRedisTarget, type TestRedis } from './helpers/redis.js';
+import {
+  eventually,
+  openTestRedis,
+  REDIS_TAG,
+  redisAvailable,
+  testRedisTarget,
+  type TestRedis,
+} from './helpers/redis.js';
 
 const ADMIN_TOKEN = 'admin-token-for-cluster-tests';
 const JSCODE2SESSION = '/sns/jscode2session';
@@ -23,12 +30,21 @@ const errorCode = (response: LightMyRequestResponse): string => response.json<Er
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const kidOf = (accessToken: string): string | undefined => decodeProtectedHeader(accessToken).kid;
 const generationOf = (refreshToken: string): string => refreshToken.split('.')[2]!;
-const outcome = (response: LightMyRequestResponse): string => (response.statusCode === 200 ? 'ok' : errorCode(response));
+const outcome = (response: LightMyRequestResponse): string =>
+  response.statusCode === 200 ? 'ok' : errorCode(response);
 
 /** Mints a code for a user (new unless `openid`) and logs it in on `instance`. */
-async function loginOn(cluster: TestCluster, instance: ClusterInstance, openid?: string): Promise<LoginResponse & { openid: string }> {
+async function loginOn(
+  cluster: TestCluster,
+  instance: ClusterInstance,
+  openid?: string,
+): Promise<LoginResponse & { openid: string }> {
   const minted = cluster.simulator.login({ appid: cluster.appid, ...(openid === undefined ? {} : { openid }) });
-  const response = await instance.post('/v1/auth/login', { code: minted.code, appid: cluster.appid, loginNonce: randomBytes(8).toString('hex') });
+  const response = await instance.post('/v1/auth/login', {
+    code: minted.code,
+    appid: cluster.appid,
+    loginNonce: randomBytes(8).toString('hex'),
+  });
   expect(response.statusCode, response.body).toBe(200);
   return { ...response.json<LoginResponse>(), openid: minted.openid };
 }
@@ -114,7 +130,11 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
       );
       expect(binds.map((r) => r.statusCode)).toEqual([200, 200, 200]);
       expect(binds.map((r) => r.json<User>().phone)).toEqual(['+8613800131000', '+8613800131001', '+8613800131002']);
-      expect(c.simulator.stats()).toMatchObject({ [STABLE_TOKEN]: 1, '/cgi-bin/token': 0, '/wxa/business/getuserphonenumber': 3 });
+      expect(c.simulator.stats()).toMatchObject({
+        [STABLE_TOKEN]: 1,
+        '/cgi-bin/token': 0,
+        '/wxa/business/getuserphonenumber': 3,
+      });
       expect(await testRedis.admin.exists(`${c.keyPrefix}${TOKEN_CACHE_PREFIX}token:${c.appid}`)).toBe(1);
 
       // Later binds, anywhere, still use the cluster's token.
@@ -143,12 +163,14 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
     it('revocation fan-out: a session ended on A is refused by B at once, through Redis, not after the 5 s cache', async () => {
       const c = await cluster(3);
       const [a, b, third] = c.instances as [ClusterInstance, ClusterInstance, ClusterInstance];
-      const status = async (instance: ClusterInstance, token: string): Promise<string> => outcome(await instance.get('/v1/me', token));
+      const status = async (instance: ClusterInstance, token: string): Promise<string> =>
+        outcome(await instance.get('/v1/me', token));
       /** Polls until every token is refused with `code` on B and C; answers how long it took. */
       const refusedEverywhere = async (tokens: string[], code: string): Promise<number> => {
         const started = performance.now();
         const held = await eventually(async () => {
-          for (const token of tokens) for (const instance of [b, third]) if ((await status(instance, token)) !== code) return false;
+          for (const token of tokens)
+            for (const instance of [b, third]) if ((await status(instance, token)) !== code) return false;
           return true;
         }, 2 * FAN_OUT_BUDGET_MS);
         expect(held, `refused with ${code} on B and C`).toBe(true);
@@ -179,7 +201,9 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
       await primed(phone.accessToken);
       await primed(tablet.accessToken);
       expect((await a.post('/v1/auth/logout', { all: true }, bearer(phone.accessToken))).statusCode).toBe(204);
-      expect(await refusedEverywhere([phone.accessToken, tablet.accessToken], 'UNAUTHORIZED')).toBeLessThan(FAN_OUT_BUDGET_MS);
+      expect(await refusedEverywhere([phone.accessToken, tablet.accessToken], 'UNAUTHORIZED')).toBeLessThan(
+        FAN_OUT_BUDGET_MS,
+      );
 
       // The admin API on A: revoke, then disable.
       const admin = (path: string): Promise<LightMyRequestResponse> =>

@@ -71,14 +71,37 @@ describe('loadConfig', () => {
     const names = Object.keys(ConfigSchema.properties).map(envNameOf).sort();
     expect(names).toEqual(
       [
-        'WXLOGIN_HOST', 'WXLOGIN_PORT', 'WXLOGIN_REQUEST_TIMEOUT_MS', 'WXLOGIN_HEADERS_TIMEOUT_MS',
-        'WXLOGIN_KEEP_ALIVE_TIMEOUT_MS', 'WXLOGIN_APPS', 'WXLOGIN_DATABASE_URL', 'WXLOGIN_DB_POOL_MAX',
-        'WXLOGIN_DB_STATEMENT_TIMEOUT_MS', 'WXLOGIN_REDIS_URL', 'WXLOGIN_MASTER_KEY', 'WXLOGIN_WECHAT_BASE_URL',
-        'WXLOGIN_WECHAT_TIMEOUT_MS', 'WXLOGIN_JWT_ALG', 'WXLOGIN_ISSUER', 'WXLOGIN_AUDIENCE', 'WXLOGIN_ACCESS_TTL',
-        'WXLOGIN_REFRESH_TTL', 'WXLOGIN_REFRESH_ABSOLUTE_TTL', 'WXLOGIN_REFRESH_GRACE_S', 'WXLOGIN_LOGIN_REPLAY_S',
-        'WXLOGIN_WATERMARK_MAX_AGE_S', 'WXLOGIN_RATE_LIMIT_PER_MIN', 'WXLOGIN_USER_RATE_LIMIT_PER_MIN',
-        'WXLOGIN_TRUST_PROXY', 'WXLOGIN_PHONE_CONFLICT', 'WXLOGIN_PHONE_BIND_PER_HOUR', 'WXLOGIN_ADMIN_TOKEN',
-        'WXLOGIN_METRICS_TOKEN', 'WXLOGIN_MIGRATE', 'WXLOGIN_LOG_LEVEL',
+        'WXLOGIN_HOST',
+        'WXLOGIN_PORT',
+        'WXLOGIN_REQUEST_TIMEOUT_MS',
+        'WXLOGIN_HEADERS_TIMEOUT_MS',
+        'WXLOGIN_KEEP_ALIVE_TIMEOUT_MS',
+        'WXLOGIN_APPS',
+        'WXLOGIN_DATABASE_URL',
+        'WXLOGIN_DB_POOL_MAX',
+        'WXLOGIN_DB_STATEMENT_TIMEOUT_MS',
+        'WXLOGIN_REDIS_URL',
+        'WXLOGIN_MASTER_KEY',
+        'WXLOGIN_WECHAT_BASE_URL',
+        'WXLOGIN_WECHAT_TIMEOUT_MS',
+        'WXLOGIN_JWT_ALG',
+        'WXLOGIN_ISSUER',
+        'WXLOGIN_AUDIENCE',
+        'WXLOGIN_ACCESS_TTL',
+        'WXLOGIN_REFRESH_TTL',
+        'WXLOGIN_REFRESH_ABSOLUTE_TTL',
+        'WXLOGIN_REFRESH_GRACE_S',
+        'WXLOGIN_LOGIN_REPLAY_S',
+        'WXLOGIN_WATERMARK_MAX_AGE_S',
+        'WXLOGIN_RATE_LIMIT_PER_MIN',
+        'WXLOGIN_USER_RATE_LIMIT_PER_MIN',
+        'WXLOGIN_TRUST_PROXY',
+        'WXLOGIN_PHONE_CONFLICT',
+        'WXLOGIN_PHONE_BIND_PER_HOUR',
+        'WXLOGIN_ADMIN_TOKEN',
+        'WXLOGIN_METRICS_TOKEN',
+        'WXLOGIN_MIGRATE',
+        'WXLOGIN_LOG_LEVEL',
       ].sort(),
     );
   });
@@ -102,7 +125,15 @@ describe('loadConfig', () => {
 
   // docs/databases.md lists mariadb:// and the store opens it; the loader refused it before the store ever saw it.
   it('accepts every database URL the store opens, mariadb:// included, and refuses the rest', () => {
-    for (const url of ['sqlite:./x.db', 'sqlite::memory:', 'postgres://u@h/db', 'postgresql://u@h/db', 'mysql://u@h/db', 'mariadb://u@h/db', 'MariaDB://u@h/db']) {
+    for (const url of [
+      'sqlite:./x.db',
+      'sqlite::memory:',
+      'postgres://u@h/db',
+      'postgresql://u@h/db',
+      'mysql://u@h/db',
+      'mariadb://u@h/db',
+      'MariaDB://u@h/db',
+    ]) {
       expect(loadConfig({ env: { ...base, WXLOGIN_DATABASE_URL: url } }).databaseUrl, url).toBe(url);
     }
     for (const url of ['oracle://x', 'mariadb:', 'mysql:/h', 'sqlite:', 'postgres:h']) {
@@ -164,7 +195,9 @@ describe('loadConfig', () => {
 
   it('refuses a missing, short, non-base64 or weak master key', () => {
     expect(problemsOf({ WXLOGIN_APPS: base.WXLOGIN_APPS })).toEqual(['WXLOGIN_MASTER_KEY: required']);
-    expect(problemsOf({ ...base, WXLOGIN_MASTER_KEY: randomBytes(16).toString('base64') })[0]).toMatch(/32 bytes, got 16/);
+    expect(problemsOf({ ...base, WXLOGIN_MASTER_KEY: randomBytes(16).toString('base64') })[0]).toMatch(
+      /32 bytes, got 16/,
+    );
     expect(problemsOf({ ...base, WXLOGIN_MASTER_KEY: 'not base64 at all!' })[0]).toMatch(/not base64/);
     const pattern = Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
     expect(problemsOf({ ...base, WXLOGIN_MASTER_KEY: pattern })[0]).toMatch(/weak/);
@@ -180,10 +213,15 @@ describe('loadConfig', () => {
   });
 
   it('refuses an appid longer than 32 characters at start (the appid columns are varchar(32): every login would fail)', () => {
-    const env = { WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'), WXLOGIN_APPS: `wx${'a'.repeat(31)}:secret-value` };
+    const env = {
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_APPS: `wx${'a'.repeat(31)}:secret-value`,
+    };
     expect(() => loadConfig({ env })).toThrow(ConfigError);
     expect(() => loadConfig({ env })).toThrow(/entry 1 has an invalid appid/);
-    expect(loadConfig({ env: { ...env, WXLOGIN_APPS: `wx${'a'.repeat(30)}:secret-value` } }).apps[0]?.appid).toHaveLength(32);
+    expect(
+      loadConfig({ env: { ...env, WXLOGIN_APPS: `wx${'a'.repeat(30)}:secret-value` } }).apps[0]?.appid,
+    ).toHaveLength(32);
   });
 
   it('reads <NAME>_FILE for secrets, and refuses both forms at once', async () => {
@@ -195,7 +233,11 @@ describe('loadConfig', () => {
     expect(config.masterKey).toBe(KEY);
     expect(config.apps[0]?.secret).toBe(SECRET);
 
-    const problems = problemsOf({ ...base, WXLOGIN_MASTER_KEY_FILE: keyFile, WXLOGIN_ADMIN_TOKEN_FILE: join(dir, 'missing') });
+    const problems = problemsOf({
+      ...base,
+      WXLOGIN_MASTER_KEY_FILE: keyFile,
+      WXLOGIN_ADMIN_TOKEN_FILE: join(dir, 'missing'),
+    });
     expect(problems).toEqual([
       'WXLOGIN_MASTER_KEY: set either WXLOGIN_MASTER_KEY or WXLOGIN_MASTER_KEY_FILE, not both',
       expect.stringMatching(/^WXLOGIN_ADMIN_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/),
@@ -207,7 +249,13 @@ describe('loadConfig', () => {
     const file = join(dir, 'wxlogin.json');
     await writeFile(
       file,
-      JSON.stringify({ apps: [{ appid: 'wxdevapp00000001', secret: SECRET }], masterKey: KEY, port: 4000, dbPoolMax: 3, issuer: 'file' }),
+      JSON.stringify({
+        apps: [{ appid: 'wxdevapp00000001', secret: SECRET }],
+        masterKey: KEY,
+        port: 4000,
+        dbPoolMax: 3,
+        issuer: 'file',
+      }),
     );
     const config = loadConfig({ configFile: file, env: { WXLOGIN_ISSUER: 'env' } });
     expect(config).toMatchObject({ port: 4000, dbPoolMax: 3, issuer: 'env' });
@@ -220,7 +268,11 @@ describe('loadConfig', () => {
 
   it('freezes the result deeply and redacts secrets in JSON and inspect', () => {
     const config = loadConfig({
-      env: { ...base, WXLOGIN_ADMIN_TOKEN: 'admin-token-0123456789', WXLOGIN_DATABASE_URL: 'postgres://u:pw-xyz@db/wx' },
+      env: {
+        ...base,
+        WXLOGIN_ADMIN_TOKEN: 'admin-token-0123456789',
+        WXLOGIN_DATABASE_URL: 'postgres://u:pw-xyz@db/wx',
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.apps)).toBe(true);

@@ -315,7 +315,8 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
         answer = await send(cut);
       }
       if (answer === undefined) return;
-      if (answer.status >= 500) report([`${device.name} login (${label}): still ${answer.status} after the takeover window`]);
+      if (answer.status >= 500)
+        report([`${device.name} login (${label}): still ${answer.status} after the takeover window`]);
       const after = unavailable === 0 ? '' : `${answer.status >= 500 ? 'still ' : 'after '}${unavailable}× 5xx, `;
       if (errorCode(answer) !== 'CODE_ALREADY_USED') {
         report(device.accept(cut, answer));
@@ -468,6 +469,9 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
     expect(pendingAfterRetries).toBe(0);
     // The suite proves something only if the kills cut requests, among them logins caught mid-WeChat-call.
     for (const f of figures) expect(Object.keys(f.cut).length, 'requests cut by each kill').toBeGreaterThan(0);
-    expect(figures.reduce((n, f) => n + f.pendingLeft, 0), 'pending memo rows left by the kills').toBeGreaterThan(0);
+    expect(
+      figures.reduce((n, f) => n + f.pendingLeft, 0),
+      'pending memo rows left by the kills',
+    ).toBeGreaterThan(0);
   }, 55_000);
 });

@@ -36,9 +36,9 @@ describe('sealing', () => {
     const parts = sealed.split('.');
     const body = Buffer.from(parts[3]!, 'base64url');
     body[0]! ^= 1;
-    expect(() => sealer.open([...parts.slice(0, 3), body.toString('base64url')].join('.'), sessionKeyAad('wxa', 'openid-1'))).toThrow(
-      SealError,
-    );
+    expect(() =>
+      sealer.open([...parts.slice(0, 3), body.toString('base64url')].join('.'), sessionKeyAad('wxa', 'openid-1')),
+    ).toThrow(SealError);
   });
 
   it('refuses an unknown key id, an unknown version and garbage, without echoing the value', () => {
@@ -91,7 +91,15 @@ describe('refresh tokens', () => {
     expect(codec.parse(`${prefix}.${createIdGenerator()()}.1.${mac}`)).toEqual({ ok: false, reason: 'bad_mac' });
     const flipped = `${mac!.slice(0, -2)}${mac!.endsWith('AA') ? 'AB' : 'AA'}`;
     expect(codec.parse(`${prefix}.${fid}.1.${flipped}`)).toEqual({ ok: false, reason: 'bad_mac' });
-    for (const bad of ['', 'wxr1', `wxr2.${fid}.1.${mac}`, `wxr1.${fid}.01.${mac}`, `wxr1.${fid}.-1.${mac}`, `wxr1.not-a-uuid.1.${mac}`, `${token}.x`]) {
+    for (const bad of [
+      '',
+      'wxr1',
+      `wxr2.${fid}.1.${mac}`,
+      `wxr1.${fid}.01.${mac}`,
+      `wxr1.${fid}.-1.${mac}`,
+      `wxr1.not-a-uuid.1.${mac}`,
+      `${token}.x`,
+    ]) {
       expect(codec.parse(bad)).toEqual({ ok: false, reason: 'malformed' });
     }
     expect(codec.parse(undefined as unknown as string)).toEqual({ ok: false, reason: 'malformed' });

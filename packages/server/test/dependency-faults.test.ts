@@ -12,7 +12,13 @@ import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { requestDeadlineMs } from '../src/http/request-deadline.js';
 import { clientStatementTimeoutMs } from '../src/store/client-timeouts.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { createTestStore, databaseAvailable, testDatabases, type TestDatabase, type TestStore } from './helpers/databases.js';
+import {
+  createTestStore,
+  databaseAvailable,
+  testDatabases,
+  type TestDatabase,
+  type TestStore,
+} from './helpers/databases.js';
 import { eventually, redisAvailable, testRedisTarget, useTestRedis } from './helpers/redis.js';
 import { startTcpRelay, type TcpRelay } from './helpers/tcp-relay.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -71,12 +77,25 @@ async function timed(request: () => Promise<LightMyRequestResponse>): Promise<Ti
   if (outcome === 'no answer') return { status: 0, code: 'NO ANSWER', retryAfter: undefined, ms, body: undefined };
   const body = outcome.json<{ error?: { code?: string } }>();
   const retryAfter = outcome.headers['retry-after'];
-  return { status: outcome.statusCode, code: body.error?.code, retryAfter: retryAfter === undefined ? undefined : String(retryAfter), ms, body };
+  return {
+    status: outcome.statusCode,
+    code: body.error?.code,
+    retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+    ms,
+    body,
+  };
 }
 
 /** One line per answer, e.g. `[pg] blackhole: refresh → 503 DEPENDENCY_UNAVAILABLE in 1412 ms`. */
-function report(tag: string, fault: string, what: string, answer: { status: number | string; code?: string | undefined; ms: number }): void {
-  console.log(`${tag} ${fault}: ${what} → ${answer.status}${answer.code === undefined ? '' : ` ${answer.code}`} in ${answer.ms} ms`);
+function report(
+  tag: string,
+  fault: string,
+  what: string,
+  answer: { status: number | string; code?: string | undefined; ms: number },
+): void {
+  console.log(
+    `${tag} ${fault}: ${what} → ${answer.status}${answer.code === undefined ? '' : ` ${answer.code}`} in ${answer.ms} ms`,
+  );
 }
 
 /** What a store call failed with, as the service would answer it. */
@@ -98,7 +117,9 @@ function loggedCauses(lines: string[]): string[] {
     .map((entry) => entry.cause!.code!);
 }
 
-const serverDatabases = testDatabases().filter((d): d is TestDatabase & { backend: 'pg' | 'mariadb' } => d.backend !== 'sqlite');
+const serverDatabases = testDatabases().filter(
+  (d): d is TestDatabase & { backend: 'pg' | 'mariadb' } => d.backend !== 'sqlite',
+);
 
 for (const db of serverDatabases) {
   describe(`dependency faults: the database behind a relay ${db.tag}`, { timeout: TEST_TIMEOUT_MS }, () => {
@@ -114,7 +135,11 @@ for (const db of serverDatabases) {
     const relayed = async (): Promise<{ relay: TcpRelay; store: Store }> => {
       const relay = await startTcpRelay(testStore.url, db.backend === 'pg' ? 5432 : 3306);
       onTestFinished(() => relay.close());
-      const store = await openStore(relay.url, { ...testStore.storeOptions, statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMax: POOL_MAX });
+      const store = await openStore(relay.url, {
+        ...testStore.storeOptions,
+        statementTimeoutMs: STATEMENT_TIMEOUT_MS,
+        poolMax: POOL_MAX,
+      });
       // Registered after the relay's: runs first, while the relay still holds what it holds.
       onTestFinished(() => store.close());
       return { relay, store };
@@ -133,13 +158,20 @@ for (const db of serverDatabases) {
       expect(relay.openConnections).toBe(1);
 
       await relay.blackhole();
-      const { outcome, ms } = await within(store.ping().then(() => 'answered', (error: unknown) => error));
+      const { outcome, ms } = await within(
+        store.ping().then(
+          () => 'answered',
+          (error: unknown) => error,
+        ),
+      );
       report(db.tag, 'blackhole', 'store.ping on an idle connection', { ...answered(outcome), ms });
       expect(answered(outcome)).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
       expect(ms).toBeGreaterThanOrEqual(STATEMENT_TIMEOUT_MS);
       expect(ms).toBeLessThan(STATEMENT_BOUND_MS);
       // Destroyed by the client while the partition lasts (the relay would reset it only once traffic passes again).
-      expect(await eventually(() => relay.openConnections === 0, 1000), 'the timed-out connection is closed').toBe(true);
+      expect(await eventually(() => relay.openConnections === 0, 1000), 'the timed-out connection is closed').toBe(
+        true,
+      );
 
       const accepted = relay.acceptedConnections;
       await relay.pass();
@@ -147,7 +179,7 @@ for (const db of serverDatabases) {
       expect(relay.acceptedConnections, 'the next statement dialled a fresh connection').toBe(accepted + 1);
     });
 
-    it('closing the store while a statement is out on the partitioned database ends within that statement\'s bound, not never', async () => {
+    it("closing the store while a statement is out on the partitioned database ends within that statement's bound, not never", async () => {
       const { relay, store } = await relayed();
       await store.ping();
       await relay.blackhole();
@@ -179,7 +211,12 @@ for (const db of serverDatabases) {
       setTimeout(() => release(), holdMs);
       await first;
       const waited = await second;
-      report(db.tag, 'lock held', `withLock waited for the holder (bound of a statement ${clientStatementTimeoutMs(STATEMENT_TIMEOUT_MS)} ms)`, { status: 'got the lock', ms: waited });
+      report(
+        db.tag,
+        'lock held',
+        `withLock waited for the holder (bound of a statement ${clientStatementTimeoutMs(STATEMENT_TIMEOUT_MS)} ms)`,
+        { status: 'got the lock', ms: waited },
+      );
       expect(waited).toBeGreaterThanOrEqual(holdMs - 50);
     });
 
@@ -197,7 +234,9 @@ for (const db of serverDatabases) {
       };
       for (const [what, answer] of Object.entries(answers)) {
         report(db.tag, 'cut', what, answer);
-        expect(answer, what).toMatchObject(what === 'readyz' ? { status: 503, code: 'DEPENDENCY_UNAVAILABLE' } : unavailable);
+        expect(answer, what).toMatchObject(
+          what === 'readyz' ? { status: 503, code: 'DEPENDENCY_UNAVAILABLE' } : unavailable,
+        );
         expect(answer.ms, what).toBeLessThan(FAST_MS);
       }
 
@@ -249,9 +288,13 @@ for (const db of serverDatabases) {
       }
       // Requests at once until the pool holds every connection it may (bounded: a few rounds at most).
       for (let round = 0; round < 5 && relay.openConnections < POOL_MAX; round++) {
-        await Promise.all(sessions.map((s) => t.post('/v1/auth/refresh', { refreshToken: s.refreshToken }).then((r) => {
-          s.refreshToken = r.json<{ refreshToken: string }>().refreshToken;
-        })));
+        await Promise.all(
+          sessions.map((s) =>
+            t.post('/v1/auth/refresh', { refreshToken: s.refreshToken }).then((r) => {
+              s.refreshToken = r.json<{ refreshToken: string }>().refreshToken;
+            }),
+          ),
+        );
       }
       expect(relay.openConnections).toBe(POOL_MAX);
 
@@ -275,12 +318,17 @@ for (const db of serverDatabases) {
         expect(answer).toMatchObject(unavailable);
       }
       const recoveredMs = Math.round(performance.now() - healed);
-      report(db.tag, 'new connections pass again', 'first /v1/me answered 200', { status: first?.status ?? 'never', ms: recoveredMs });
+      report(db.tag, 'new connections pass again', 'first /v1/me answered 200', {
+        status: first?.status ?? 'never',
+        ms: recoveredMs,
+      });
       expect(first?.status, 'recovered').toBe(200);
       // The caught connections are given up at their statement bound; a request waits for a free one at most S.
       expect(recoveredMs).toBeLessThan(STATEMENT_BOUND_MS + STATEMENT_TIMEOUT_MS);
 
-      const after = await Promise.all(sessions.map((s) => timed(() => t.post('/v1/auth/refresh', { refreshToken: s.refreshToken }))));
+      const after = await Promise.all(
+        sessions.map((s) => timed(() => t.post('/v1/auth/refresh', { refreshToken: s.refreshToken }))),
+      );
       const slowestAfter = after.reduce((a, b) => (a.ms >= b.ms ? a : b));
       report(db.tag, 'recovered from a full pool hung', `slowest of ${after.length} refreshes`, slowestAfter);
       expect(after.map((a) => a.status)).toEqual(sessions.map(() => 200));
@@ -289,7 +337,7 @@ for (const db of serverDatabases) {
 }
 
 describe('dependency faults: a busy SQLite database [sqlite]', () => {
-  it('toAppError maps SQLite\'s busy database to DEPENDENCY_UNAVAILABLE with Retry-After, not a 500; a closed store stays a 500', async () => {
+  it("toAppError maps SQLite's busy database to DEPENDENCY_UNAVAILABLE with Retry-After, not a 500; a closed store stays a 500", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wxlogin-busy-'));
     const { default: Sqlite } = await import('better-sqlite3');
     const holder = new Sqlite(join(dir, 'busy.db'));
@@ -375,8 +423,11 @@ for (const db of serverDatabases) {
         timedOut = await client.query('select pg_sleep(2)').catch((error: unknown) => error);
         await client.end();
       } else {
-        const heavy = 'select count(*) from information_schema.columns a, information_schema.columns b, information_schema.columns c';
-        timedOut = await testStore.exec(`set statement max_statement_time = 0.02 for ${heavy}`).catch((error: unknown) => error);
+        const heavy =
+          'select count(*) from information_schema.columns a, information_schema.columns b, information_schema.columns c';
+        timedOut = await testStore
+          .exec(`set statement max_statement_time = 0.02 for ${heavy}`)
+          .catch((error: unknown) => error);
       }
       expect(timedOut).toBeInstanceOf(Error);
       expect(toAppError(timedOut)).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503 });
@@ -412,7 +463,9 @@ const ownName = `wxlogin_t_df_${process.pid}`;
 
 const pgDb = serverDatabases.find((d) => d.backend === 'pg');
 if (pgDb !== undefined) {
-  describe(`dependency faults: a PostgreSQL database that refuses new sessions ${pgDb.tag}`, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe(`dependency faults: a PostgreSQL database that refuses new sessions ${pgDb.tag}`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, () => {
     if (!databaseAvailable(pgDb)) return;
     let admin: import('pg').Client;
     let pg: typeof import('pg').default;
@@ -440,7 +493,10 @@ if (pgDb !== undefined) {
       return url.toString();
     };
     const terminateSessions = () =>
-      admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [ownName]);
+      admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [ownName],
+      );
 
     it('ALLOW_CONNECTIONS false (55000) and a role at its connection limit (53300) answer 503 DEPENDENCY_UNAVAILABLE with Retry-After, not 500 INTERNAL_ERROR; admitted again, the next request succeeds', async () => {
       const store = await openStore(ownUrl(), { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMax: POOL_MAX });
@@ -457,8 +513,18 @@ if (pgDb !== undefined) {
       const refresh = () => timed(() => t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken }));
 
       for (const [fault, refuse, admit, cause] of [
-        ['ALLOW_CONNECTIONS false', `alter database ${ownName} allow_connections false`, `alter database ${ownName} allow_connections true`, '55000'],
-        ['CONNECTION LIMIT 0', `alter role ${ownName} connection limit 0`, `alter role ${ownName} connection limit -1`, '53300'],
+        [
+          'ALLOW_CONNECTIONS false',
+          `alter database ${ownName} allow_connections false`,
+          `alter database ${ownName} allow_connections true`,
+          '55000',
+        ],
+        [
+          'CONNECTION LIMIT 0',
+          `alter role ${ownName} connection limit 0`,
+          `alter role ${ownName} connection limit -1`,
+          '53300',
+        ],
       ] as const) {
         lines.length = 0;
         await admin.query(refuse);
@@ -507,14 +573,20 @@ if (pgDb !== undefined) {
       await victim.connect();
       const pid = (await victim.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
       const inFlight = victim.query('select pg_sleep(5)').catch((error: unknown) => error);
-      await eventually(async () => (await admin.query("select 1 from pg_stat_activity where pid = $1 and state = 'active'", [pid])).rowCount === 1, 2000);
+      await eventually(
+        async () =>
+          (await admin.query("select 1 from pg_stat_activity where pid = $1 and state = 'active'", [pid])).rowCount ===
+          1,
+        2000,
+      );
       await admin.query('select pg_terminate_backend($1)', [pid]);
       seen['57P01 in flight'] = await inFlight;
       seen['next query of the terminated client'] = await victim.query('select 1').catch((error: unknown) => error);
       await victim.end().catch(() => undefined);
 
       for (const [what, error] of Object.entries(seen)) {
-        const shape = error instanceof Error ? `${(error as { code?: string }).code ?? '-'} "${error.message}"` : String(error);
+        const shape =
+          error instanceof Error ? `${(error as { code?: string }).code ?? '-'} "${error.message}"` : String(error);
         console.log(`${pgDb.tag} refused: ${what}: ${shape} → ${JSON.stringify(answered(error))}`);
         expect(answered(error), what).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
       }
@@ -524,7 +596,8 @@ if (pgDb !== undefined) {
     });
 
     it('errors this machine cannot produce without restarting its server (57P03 starting up, 57P02 crash shutdown, 57P05 idle-session timeout, 08006), built as pg builds them, are DEPENDENCY_UNAVAILABLE; a syntax error stays a 500', () => {
-      const built = (code: string, message: string): Error => Object.assign(new pg.DatabaseError(message, message.length, 'error'), { code, severity: 'FATAL' });
+      const built = (code: string, message: string): Error =>
+        Object.assign(new pg.DatabaseError(message, message.length, 'error'), { code, severity: 'FATAL' });
       for (const [code, message] of [
         ['57P03', 'the database system is starting up'],
         ['57P02', 'terminating connection because of crash of another server process'],
@@ -533,14 +606,19 @@ if (pgDb !== undefined) {
       ] as const) {
         expect(answered(built(code, message)), code).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
       }
-      expect(answered(built('42601', 'syntax error at or near "selec"'))).toEqual({ status: 500, code: 'INTERNAL_ERROR' });
+      expect(answered(built('42601', 'syntax error at or near "selec"'))).toEqual({
+        status: 500,
+        code: 'INTERNAL_ERROR',
+      });
     });
   });
 }
 
 const mysqlDb = serverDatabases.find((d) => d.backend === 'mariadb');
 if (mysqlDb !== undefined) {
-  describe(`dependency faults: a MariaDB database that refuses new sessions ${mysqlDb.tag}`, { timeout: TEST_TIMEOUT_MS }, () => {
+  describe(`dependency faults: a MariaDB database that refuses new sessions ${mysqlDb.tag}`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, () => {
     if (!databaseAvailable(mysqlDb)) return;
     type MysqlModule = typeof import('mysql2/promise');
     let mysql: MysqlModule;
@@ -573,7 +651,8 @@ if (mysqlDb !== undefined) {
     /** Ends every session of the test's user but `keep` (KILL of its own connections). */
     const killSessions = async (keep?: number): Promise<void> => {
       const [rows] = await admin.query(`select id from information_schema.processlist where user = ?`, [ownName]);
-      for (const { id } of rows as { id: number }[]) if (id !== keep) await admin.query(`kill ${Number(id)}`).catch(() => undefined);
+      for (const { id } of rows as { id: number }[])
+        if (id !== keep) await admin.query(`kill ${Number(id)}`).catch(() => undefined);
     };
 
     it('a user at its MAX_USER_CONNECTIONS (1226) answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, not 500 INTERNAL_ERROR; raised again, the next request succeeds', async () => {
@@ -631,7 +710,10 @@ if (mysqlDb !== undefined) {
       (victim as unknown as NodeJS.EventEmitter).on('error', () => undefined);
       const inFlight = victim.query('select sleep(5)').catch((error: unknown) => error);
       await eventually(async () => {
-        const [rows] = await admin.query(`select 1 from information_schema.processlist where id = ? and info like 'select sleep%'`, [victim.threadId]);
+        const [rows] = await admin.query(
+          `select 1 from information_schema.processlist where id = ? and info like 'select sleep%'`,
+          [victim.threadId],
+        );
         return (rows as unknown[]).length === 1;
       }, 2000);
       await admin.query(`kill ${victim.threadId}`);
@@ -642,7 +724,10 @@ if (mysqlDb !== undefined) {
       const interrupted = await mysql.createConnection({ uri: ownUrl() });
       const sleeping = interrupted.query('select sleep(5)').catch((error: unknown) => error);
       await eventually(async () => {
-        const [rows] = await admin.query(`select 1 from information_schema.processlist where id = ? and info like 'select sleep%'`, [interrupted.threadId]);
+        const [rows] = await admin.query(
+          `select 1 from information_schema.processlist where id = ? and info like 'select sleep%'`,
+          [interrupted.threadId],
+        );
         return (rows as unknown[]).length === 1;
       }, 2000);
       await admin.query(`kill query ${interrupted.threadId}`);
@@ -655,7 +740,9 @@ if (mysqlDb !== undefined) {
         await holderOfRow.query('begin');
         await holderOfRow.query('select id from lock_probe where id = 1 for update');
         await interrupted.query('set session innodb_lock_wait_timeout = 1');
-        seen['lock wait timeout'] = await interrupted.query('update lock_probe set id = 1 where id = 1').catch((error: unknown) => error);
+        seen['lock wait timeout'] = await interrupted
+          .query('update lock_probe set id = 1 where id = 1')
+          .catch((error: unknown) => error);
       } finally {
         await holderOfRow.query('rollback');
         await holderOfRow.end();
@@ -663,7 +750,10 @@ if (mysqlDb !== undefined) {
       }
 
       for (const [what, error] of Object.entries(seen)) {
-        const shape = error instanceof Error ? `${(error as { code?: string }).code ?? '-'} ${(error as { errno?: number }).errno ?? '-'} "${error.message}"` : String(error);
+        const shape =
+          error instanceof Error
+            ? `${(error as { code?: string }).code ?? '-'} ${(error as { errno?: number }).errno ?? '-'} "${error.message}"`
+            : String(error);
         console.log(`${mysqlDb.tag} refused: ${what}: ${shape} → ${JSON.stringify(answered(error))}`);
         expect(answered(error), what).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
       }
@@ -675,16 +765,34 @@ if (mysqlDb !== undefined) {
     it('errors this machine cannot produce without reconfiguring or stopping its server (1040 too many connections, 1203 global max_user_connections, 1053 shutdown, 1927 connection killed), built as mysql2 builds them, are DEPENDENCY_UNAVAILABLE; a duplicate key stays a 500', () => {
       // mysql2's Packet.asError: message, then code (the errno's name), errno, sqlState, sqlMessage; fatal in a handshake.
       const built = (errno: number, code: string, sqlState: string, message: string, fatal: boolean): Error =>
-        Object.assign(new Error(message), { code, errno, sqlState, sqlMessage: message, ...(fatal ? { fatal: true } : {}) });
+        Object.assign(new Error(message), {
+          code,
+          errno,
+          sqlState,
+          sqlMessage: message,
+          ...(fatal ? { fatal: true } : {}),
+        });
       for (const [errno, code, sqlState, message, fatal] of [
         [1040, 'ER_CON_COUNT_ERROR', '08004', 'Too many connections', true],
-        [1203, 'ER_TOO_MANY_USER_CONNECTIONS', '42000', "User wxlogin already has more than 'max_user_connections' active connections", true],
+        [
+          1203,
+          'ER_TOO_MANY_USER_CONNECTIONS',
+          '42000',
+          "User wxlogin already has more than 'max_user_connections' active connections",
+          true,
+        ],
         [1053, 'ER_SERVER_SHUTDOWN', '08S01', 'Server shutdown in progress', false],
         [1927, 'ER_CONNECTION_KILLED', '70100', 'Connection was killed', false],
       ] as const) {
-        expect(answered(built(errno, code, sqlState, message, fatal)), code).toEqual({ status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+        expect(answered(built(errno, code, sqlState, message, fatal)), code).toEqual({
+          status: 503,
+          code: 'DEPENDENCY_UNAVAILABLE',
+        });
       }
-      expect(answered(built(1062, 'ER_DUP_ENTRY', '23000', "Duplicate entry '1' for key 'PRIMARY'", false))).toEqual({ status: 500, code: 'INTERNAL_ERROR' });
+      expect(answered(built(1062, 'ER_DUP_ENTRY', '23000', "Duplicate entry '1' for key 'PRIMARY'", false))).toEqual({
+        status: 500,
+        code: 'INTERNAL_ERROR',
+      });
     });
   });
 }

@@ -67,7 +67,12 @@ describe('examples/express-auth: createAuth mounted in Express 5 (real process) 
     });
     const text = await res.text();
     answers.push(text);
-    return { status: res.status, headers: res.headers, text, body: text === '' ? null : (JSON.parse(text) as Record<string, any>) };
+    return {
+      status: res.status,
+      headers: res.headers,
+      text,
+      body: text === '' ? null : (JSON.parse(text) as Record<string, any>),
+    };
   }
   const post = (path: string, body: unknown, token?: string) =>
     request(path, { body: JSON.stringify(body), ...(token === undefined ? {} : { token }) });
@@ -89,7 +94,12 @@ describe('examples/express-auth: createAuth mounted in Express 5 (real process) 
 
   it('POST /v1/auth/login answers the tokens; GET /v1/me answers the user with the bearer', async () => {
     const first = await login();
-    expect(first.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, isNew: true, user: { appid: APPID, openid: first.openid } });
+    expect(first.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 900,
+      isNew: true,
+      user: { appid: APPID, openid: first.openid },
+    });
     expect(first.body.refreshToken).toMatch(/^wxr1\./);
     expect(first.headers.get('cache-control')).toBe('no-store');
 

@@ -66,7 +66,13 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ isNew: true, tokenType: 'Bearer', expiresIn: 900 });
     const userId = first.body.user.id;
-    expect(first.body.user).toMatchObject({ appid: t.appid, openid: first.openid, unionid: 'union-journey', phone: null, status: 'active' });
+    expect(first.body.user).toMatchObject({
+      appid: t.appid,
+      openid: first.openid,
+      unionid: 'union-journey',
+      phone: null,
+      status: 'active',
+    });
     expect(generationOf(first.body.refreshToken)).toBe('0');
 
     // A replay of the code with the same nonce answers the same session; another nonce is refused.
@@ -76,7 +82,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(replayed.user.id).toBe(userId);
     expect(replayed.refreshToken).toBe(first.body.refreshToken);
     expect(replayed.isNew).toBe(true);
-    expect(errorCode(await postLogin({ code: first.code, appid: t.appid, loginNonce: 'nonce-2' }))).toBe('CODE_ALREADY_USED');
+    expect(errorCode(await postLogin({ code: first.code, appid: t.appid, loginNonce: 'nonce-2' }))).toBe(
+      'CODE_ALREADY_USED',
+    );
     expect(t.simulator.stats()['/sns/jscode2session']).toBe(1);
 
     // Refresh, then the predecessor again within the grace window: the same successor.
@@ -101,7 +109,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(await meStatus(t, g1.accessToken)).toEqual([401, 'UNAUTHORIZED']);
     const family = await t.store.getFamily(familyOf(first.body.refreshToken));
     expect(family).toMatchObject({ revokedReason: 'reuse' });
-    expect((await t.store.listAudit({ userId, limit: 100 })).items.map((e) => e.action)).toContain('refresh.reuse_detected');
+    expect((await t.store.listAudit({ userId, limit: 100 })).items.map((e) => e.action)).toContain(
+      'refresh.reuse_detected',
+    );
 
     // The same WeChat user logs in again: the same user, not new.
     const again = await login({ openid: first.openid });
@@ -117,7 +127,11 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
       payload: { nickname: '小明 journey', avatarUrl: 'https://example.com/a.png' },
     });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json<User>()).toMatchObject({ id: userId, nickname: '小明 journey', avatarUrl: 'https://example.com/a.png' });
+    expect(patched.json<User>()).toMatchObject({
+      id: userId,
+      nickname: '小明 journey',
+      avatarUrl: 'https://example.com/a.png',
+    });
 
     // Phone by code; another user asking for the same number is refused.
     const phoneCode = t.simulator.phoneCode({ appid: t.appid, openid: first.openid, phoneNumber: '13800138000' });
@@ -136,7 +150,10 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     const sealed = t.simulator.encrypt({ appid: t.appid, openid: first.openid, data: { stepCount: 4321 } });
     const decrypted = await t.post('/v1/me/decrypt', sealed, bearer(token));
     expect(decrypted.statusCode).toBe(200);
-    expect(decrypted.json<{ data: Record<string, unknown> }>().data).toMatchObject({ stepCount: 4321, watermark: { appid: t.appid } });
+    expect(decrypted.json<{ data: Record<string, unknown> }>().data).toMatchObject({
+      stepCount: 4321,
+      watermark: { appid: t.appid },
+    });
 
     // Admin search: exact openid, exact phone.
     for (const q of [first.openid, '+8613800138000']) {
@@ -186,7 +203,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(await t.store.getUser(userId)).toBeUndefined();
     expect(await t.store.getSessionKeySealed(t.appid, first.openid)).toBeUndefined();
     for (const q of [first.openid, '+8613800138000']) {
-      expect((await admin('GET', `/admin/api/users?q=${encodeURIComponent(q)}`)).json<{ items: AdminUser[] }>().items).toEqual([]);
+      expect(
+        (await admin('GET', `/admin/api/users?q=${encodeURIComponent(q)}`)).json<{ items: AdminUser[] }>().items,
+      ).toEqual([]);
     }
     const reborn = await login({ openid: first.openid });
     expect(reborn.status).toBe(200);
@@ -207,7 +226,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     const t = await createTestApp({ store: testStore.store, env });
     const number = '13900139000';
     const [a, b] = [await t.login(), await t.login()];
-    const codes = [a, b].map((s) => t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber: number }).code);
+    const codes = [a, b].map(
+      (s) => t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber: number }).code,
+    );
     const responses = await Promise.all(
       [a, b].map((s, i) => t.post('/v1/me/phone', { code: codes[i] }, bearer(s.body.accessToken))),
     );
@@ -216,7 +237,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     const loser = responses.find((r) => r.statusCode === 409)!;
     expect(errorCode(loser)).toBe('PHONE_IN_USE');
     const winner = responses.findIndex((r) => r.statusCode === 200);
-    const holders = await Promise.all([a, b].map(async (s) => (await t.get('/v1/me', s.body.accessToken)).json<User>().phone));
+    const holders = await Promise.all(
+      [a, b].map(async (s) => (await t.get('/v1/me', s.body.accessToken)).json<User>().phone),
+    );
     expect(holders[winner]).toBe(`+86${number}`);
     expect(holders[1 - winner]).toBeNull();
   });

@@ -77,7 +77,11 @@ interface Session {
 
 async function login(target: FuzzTarget): Promise<Session> {
   const { code, openid } = target.simulator.login({ appid: DEV_APPID });
-  const response = await target.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { code, appid: DEV_APPID } });
+  const response = await target.app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { code, appid: DEV_APPID },
+  });
   expect(response.statusCode, response.body).toBe(200);
   const body = response.json<LoginResponse>();
   return { accessToken: body.accessToken, refreshToken: body.refreshToken, userId: body.user.id, openid };
@@ -90,17 +94,34 @@ const STACK_OR_PATH = /\n\s+at |node:internal|node_modules|\/work\/|file:\/\/|\.
 
 /** The secrets of a target: none may appear in an answer or a log line. */
 function secretsOf(target: FuzzTarget, sessions: Session[]): string[] {
-  const keys = sessions.map((s) => target.simulator.getUser(DEV_APPID, s.openid)?.sessionKey).filter((k): k is string => !!k);
-  return [target.masterKey, ADMIN_TOKEN, METRICS_TOKEN, DEFAULT_DEV_SECRET, ...keys, ...sessions.flatMap((s) => [s.accessToken, s.refreshToken])];
+  const keys = sessions
+    .map((s) => target.simulator.getUser(DEV_APPID, s.openid)?.sessionKey)
+    .filter((k): k is string => !!k);
+  return [
+    target.masterKey,
+    ADMIN_TOKEN,
+    METRICS_TOKEN,
+    DEFAULT_DEV_SECRET,
+    ...keys,
+    ...sessions.flatMap((s) => [s.accessToken, s.refreshToken]),
+  ];
 }
 
 /** Throws (for fast-check to report) unless `response` is a 4xx in the envelope or one of `success`. */
-function checkAnswer(method: string, status: number, headers: Record<string, unknown>, body: string, success: readonly number[], secrets: readonly string[]): void {
+function checkAnswer(
+  method: string,
+  status: number,
+  headers: Record<string, unknown>,
+  body: string,
+  success: readonly number[],
+  secrets: readonly string[],
+): void {
   const where = `${method} → ${status} ${body.slice(0, 300)}`;
   if (status >= 500) throw new Error(`5xx: ${where}`);
   // swagger-ui's own scripts and styles are third-party text, not answers of the service.
   const json = String(headers['content-type'] ?? '').startsWith('application/json');
-  if ((json || status >= 400) && STACK_OR_PATH.test(body)) throw new Error(`stack or internal path in the body: ${where}`);
+  if ((json || status >= 400) && STACK_OR_PATH.test(body))
+    throw new Error(`stack or internal path in the body: ${where}`);
   for (const secret of secrets) if (body.includes(secret)) throw new Error(`a secret in the body: ${where}`);
   if (status < 400) {
     if (!success.includes(status)) throw new Error(`unexpected success status: ${where}`);
@@ -110,10 +131,12 @@ function checkAnswer(method: string, status: number, headers: Record<string, unk
   if (!json) throw new Error(`4xx not JSON: ${where}`);
   const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown; wechat?: unknown } };
   const keys = Object.keys(parsed);
-  if (keys.length !== 1 || keys[0] !== 'error' || typeof parsed.error !== 'object' || parsed.error === null) throw new Error(`not the envelope: ${where}`);
+  if (keys.length !== 1 || keys[0] !== 'error' || typeof parsed.error !== 'object' || parsed.error === null)
+    throw new Error(`not the envelope: ${where}`);
   const { code, message } = parsed.error;
   if (typeof code !== 'string' || !(code in ERROR_CATALOGUE)) throw new Error(`code not in the catalogue: ${where}`);
-  if (ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status !== status) throw new Error(`status is not the catalogue's for ${code}: ${where}`);
+  if (ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].status !== status)
+    throw new Error(`status is not the catalogue's for ${code}: ${where}`);
   if (typeof message !== 'string' || message.length === 0) throw new Error(`no message: ${where}`);
   const extra = Object.keys(parsed.error).filter((k) => k !== 'code' && k !== 'message' && k !== 'wechat');
   if (extra.length > 0) throw new Error(`extra fields ${extra.join(',')}: ${where}`);
@@ -154,10 +177,14 @@ function documentedRoutes(app: WxloginApp): FuzzRoute[] {
       const guard: Guard = schemes.includes('adminToken')
         ? 'admin'
         : schemes.includes('bearer')
-          ? schemes.includes(undefined) ? 'bearer-optional' : 'bearer'
+          ? schemes.includes(undefined)
+            ? 'bearer-optional'
+            : 'bearer'
           : 'none';
       const body = operation.requestBody?.content?.['application/json']?.schema?.properties ?? {};
-      const success = Object.keys(operation.responses ?? {}).filter((s) => /^2\d\d$/.test(s)).map(Number);
+      const success = Object.keys(operation.responses ?? {})
+        .filter((s) => /^2\d\d$/.test(s))
+        .map(Number);
       const upper = method.toUpperCase();
       routes.push({
         method: upper,
@@ -175,14 +202,70 @@ function documentedRoutes(app: WxloginApp): FuzzRoute[] {
 
 // Hidden from the document (schema.hide) but served all the same.
 const HIDDEN_ROUTES: FuzzRoute[] = [
-  { method: 'GET', path: '/openapi.json', guard: 'none', bodyFields: [], queryFields: [], success: [200], destructive: false },
-  { method: 'GET', path: '/metrics', guard: 'metrics', bodyFields: [], queryFields: [], success: [200], destructive: false },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    guard: 'none',
+    bodyFields: [],
+    queryFields: [],
+    success: [200],
+    destructive: false,
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    guard: 'metrics',
+    bodyFields: [],
+    queryFields: [],
+    success: [200],
+    destructive: false,
+  },
   // swagger-ui: a redirect to its trailing-slash page, and its static files (a `..` in a file name resolves to them).
-  { method: 'GET', path: '/docs', guard: 'none', bodyFields: [], queryFields: [], success: [200, 302, 304], destructive: false },
-  { method: 'GET', path: '/docs/json', guard: 'none', bodyFields: [], queryFields: [], success: [200], destructive: false },
-  { method: 'GET', path: '/docs/yaml', guard: 'none', bodyFields: [], queryFields: [], success: [200], destructive: false },
-  { method: 'GET', path: '/docs/static/{file}', guard: 'none', bodyFields: [], queryFields: [], success: [200, 302, 304], destructive: false },
-  { method: 'POST', path: '/admin/api/{rest}', guard: 'admin', bodyFields: ['reason'], queryFields: [], success: [], destructive: false },
+  {
+    method: 'GET',
+    path: '/docs',
+    guard: 'none',
+    bodyFields: [],
+    queryFields: [],
+    success: [200, 302, 304],
+    destructive: false,
+  },
+  {
+    method: 'GET',
+    path: '/docs/json',
+    guard: 'none',
+    bodyFields: [],
+    queryFields: [],
+    success: [200],
+    destructive: false,
+  },
+  {
+    method: 'GET',
+    path: '/docs/yaml',
+    guard: 'none',
+    bodyFields: [],
+    queryFields: [],
+    success: [200],
+    destructive: false,
+  },
+  {
+    method: 'GET',
+    path: '/docs/static/{file}',
+    guard: 'none',
+    bodyFields: [],
+    queryFields: [],
+    success: [200, 302, 304],
+    destructive: false,
+  },
+  {
+    method: 'POST',
+    path: '/admin/api/{rest}',
+    guard: 'admin',
+    bodyFields: ['reason'],
+    queryFields: [],
+    success: [],
+    destructive: false,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -220,25 +303,61 @@ const hugeString = fc
   .map(([n, unit]) => unit.repeat(Math.ceil(n / unit.length)));
 
 const invalidBase64 = fc.oneof(
-  fc.constantFrom('', '=', '====', 'YQ', 'YQ=', '***', 'A'.repeat(5), '////', '-_-_', 'AAAA\nAAAA', ' QUJD ', 'QUJD====', '\u00ff\u00fe'),
+  fc.constantFrom(
+    '',
+    '=',
+    '====',
+    'YQ',
+    'YQ=',
+    '***',
+    'A'.repeat(5),
+    '////',
+    '-_-_',
+    'AAAA\nAAAA',
+    ' QUJD ',
+    'QUJD====',
+    '\u00ff\u00fe',
+  ),
   fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 64 }),
 );
 // Base64 of the wrong number of bytes: an iv must be 16, ciphertext whole 16-byte blocks.
-const wrongLengthBase64 = fc.uint8Array({ minLength: 0, maxLength: 48 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+const wrongLengthBase64 = fc
+  .uint8Array({ minLength: 0, maxLength: 48 })
+  .map((bytes) => Buffer.from(bytes).toString('base64'));
 
-const deepNesting = fc.integer({ min: 10, max: 3_000 }).chain((depth) =>
-  fc.constantFrom(
-    JSON.parse('['.repeat(Math.min(depth, 500)) + ']'.repeat(Math.min(depth, 500))) as unknown,
-    JSON.parse('{"a":'.repeat(Math.min(depth, 500)) + '1' + '}'.repeat(Math.min(depth, 500))) as unknown,
-  ),
-);
+const deepNesting = fc
+  .integer({ min: 10, max: 3_000 })
+  .chain((depth) =>
+    fc.constantFrom(
+      JSON.parse('['.repeat(Math.min(depth, 500)) + ']'.repeat(Math.min(depth, 500))) as unknown,
+      JSON.parse('{"a":'.repeat(Math.min(depth, 500)) + '1' + '}'.repeat(Math.min(depth, 500))) as unknown,
+    ),
+  );
 
 /** A value of any JSON type, hostile ones preferred. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '\u202e', '\ud800', 'null', 'undefined', 'true', '0', '-1', '1e309', '__proto__', '../../etc/passwd', '<script>', "' OR 1=1 --", 'http://tmp/a.jpg', 'wxfile://tmp_a.jpg'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\u202e',
+    '\ud800',
+    'null',
+    'undefined',
+    'true',
+    '0',
+    '-1',
+    '1e309',
+    '__proto__',
+    '../../etc/passwd',
+    '<script>',
+    "' OR 1=1 --",
+    'http://tmp/a.jpg',
+    'wxfile://tmp_a.jpg',
+  ),
   hugeString,
   fc.integer(),
   fc.double(),
@@ -266,7 +385,11 @@ function plausibleValue(field: string, f: Fixtures): fc.Arbitrary<unknown> {
   const genuine = (state: CaseState): { encryptedData: string; iv: string } => {
     let pair = state.get('pair') as { encryptedData: string; iv: string } | undefined;
     if (pair === undefined) {
-      pair = f.target.simulator.encrypt({ appid: DEV_APPID, openid: f.main.openid, data: { phoneNumber: '13800138000', countryCode: '86' } });
+      pair = f.target.simulator.encrypt({
+        appid: DEV_APPID,
+        openid: f.main.openid,
+        data: { phoneNumber: '13800138000', countryCode: '86' },
+      });
       state.set('pair', pair);
     }
     return pair;
@@ -275,24 +398,40 @@ function plausibleValue(field: string, f: Fixtures): fc.Arbitrary<unknown> {
     case 'code':
       return fc.constantFrom(
         deferred('fresh login code', () => f.target.simulator.login({ appid: DEV_APPID }).code),
-        deferred('fresh phone code', () => f.target.simulator.phoneCode({ appid: DEV_APPID, openid: f.main.openid, phoneNumber: '13800138000' }).code),
+        deferred(
+          'fresh phone code',
+          () =>
+            f.target.simulator.phoneCode({ appid: DEV_APPID, openid: f.main.openid, phoneNumber: '13800138000' }).code,
+        ),
         'used-or-unknown-code',
       );
     case 'appid':
       return fc.constantFrom(DEV_APPID, 'wx0000000000000000', DEV_APPID.toUpperCase(), `${DEV_APPID} `);
     case 'refreshToken':
-      return fc.constantFrom(f.refreshVictim.refreshToken, `${f.refreshVictim.refreshToken}x`, f.refreshVictim.refreshToken.slice(0, -2), 'rt_x.y');
+      return fc.constantFrom(
+        f.refreshVictim.refreshToken,
+        `${f.refreshVictim.refreshToken}x`,
+        f.refreshVictim.refreshToken.slice(0, -2),
+        'rt_x.y',
+      );
     case 'encryptedData':
       return fc.oneof(
         { weight: 3, arbitrary: fc.constant(deferred('genuine encryptedData', (st) => genuine(st).encryptedData)) },
-        fc.constant(deferred('encryptedData with a bad character', (st) => `${genuine(st).encryptedData.slice(0, -4)}*AAA`)),
+        fc.constant(
+          deferred('encryptedData with a bad character', (st) => `${genuine(st).encryptedData.slice(0, -4)}*AAA`),
+        ),
         fc.constant(deferred('encryptedData cut short', (st) => genuine(st).encryptedData.slice(8))),
         fc.constant(deferred('encryptedData with a flipped block', (st) => flipFirstByte(genuine(st).encryptedData))),
       );
     case 'iv':
       return fc.oneof(
         { weight: 3, arbitrary: fc.constant(deferred('genuine iv', (st) => genuine(st).iv)) },
-        fc.constant(deferred('iv of another payload', () => f.target.simulator.encrypt({ appid: DEV_APPID, openid: f.main.openid, data: {} }).iv)),
+        fc.constant(
+          deferred(
+            'iv of another payload',
+            () => f.target.simulator.encrypt({ appid: DEV_APPID, openid: f.main.openid, data: {} }).iv,
+          ),
+        ),
         wrongLengthBase64,
         invalidBase64,
       );
@@ -349,13 +488,22 @@ const CONTENT_TYPES = [
 ];
 
 /** A whole request body: the route's own fields with plausible or hostile values, or anything at all. */
-function payloadFor(route: FuzzRoute, f: Fixtures): fc.Arbitrary<{ contentType: string | undefined; payload: unknown }> {
+function payloadFor(
+  route: FuzzRoute,
+  f: Fixtures,
+): fc.Arbitrary<{ contentType: string | undefined; payload: unknown }> {
   const known = route.bodyFields.length > 0 ? route.bodyFields : ['x'];
   const shaped = fc
     .record({
       fields: fc.subarray(known),
-      values: fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant('plausible' as const) }, { weight: 2, arbitrary: hostileValue })),
-      extra: fc.dictionary(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'prototype')), hostileValue, { maxKeys: 2 }),
+      values: fc.array(
+        fc.oneof({ weight: 3, arbitrary: fc.constant('plausible' as const) }, { weight: 2, arbitrary: hostileValue }),
+      ),
+      extra: fc.dictionary(
+        fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'prototype')),
+        hostileValue,
+        { maxKeys: 2 },
+      ),
       plausible: fc.tuple(...known.map((field) => plausibleValue(field, f))),
     })
     .map(({ fields, values, extra, plausible }) => {
@@ -370,14 +518,37 @@ function payloadFor(route: FuzzRoute, f: Fixtures): fc.Arbitrary<{ contentType: 
   const forms = BODY_FORMS[`${route.method} ${route.path}`] ?? [known];
   const plausibleOnly = fc
     .constantFrom(...forms)
-    .chain((form) => fc.tuple(...form.map((field) => plausibleValue(field, f))).map((values) => Object.fromEntries(form.map((field, i) => [field, values[i]]))));
+    .chain((form) =>
+      fc
+        .tuple(...form.map((field) => plausibleValue(field, f)))
+        .map((values) => Object.fromEntries(form.map((field, i) => [field, values[i]]))),
+    );
   const anyJson = fc.json({ depthSize: 'medium' });
-  const deepText = fc.integer({ min: 1_000, max: 30_000 }).chain((depth) =>
-    fc.constantFrom('['.repeat(depth) + ']'.repeat(depth), '{"a":'.repeat(depth) + '0' + '}'.repeat(depth), '['.repeat(depth)),
-  );
+  const deepText = fc
+    .integer({ min: 1_000, max: 30_000 })
+    .chain((depth) =>
+      fc.constantFrom(
+        '['.repeat(depth) + ']'.repeat(depth),
+        '{"a":'.repeat(depth) + '0' + '}'.repeat(depth),
+        '['.repeat(depth),
+      ),
+    );
   const garbage = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
-    fc.constantFrom('{', '}', '{"a":}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', 'null', '[]', '""', '0', 'true', '{"code":"a"', '\u0000'),
+    fc.constantFrom(
+      '{',
+      '}',
+      '{"a":}',
+      '{"__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      'null',
+      '[]',
+      '""',
+      '0',
+      'true',
+      '{"code":"a"',
+      '\u0000',
+    ),
     hugeString,
   );
   return fc.record({
@@ -399,7 +570,6 @@ function payloadFor(route: FuzzRoute, f: Fixtures): fc.Arbitrary<{ contentType: 
   });
 }
 
-
 type Credential = 'valid' | 'none' | 'garbage' | 'wrong-scheme' | 'other-kind' | 'truncated';
 
 const credential: fc.Arbitrary<Credential> = fc.oneof(
@@ -408,8 +578,23 @@ const credential: fc.Arbitrary<Credential> = fc.oneof(
 );
 
 const extraHeaders = fc.dictionary(
-  fc.oneof(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), fc.constantFrom('accept', 'accept-encoding', 'x-forwarded-for', 'origin', 'user-agent', 'accept-language', 'if-none-match', 'range')),
-  fc.oneof(fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')), fc.constantFrom('*/*', 'gzip, br', '999.1.1.1', 'bytes=0-1', '"x"', 'a'.repeat(4000))),
+  fc.oneof(
+    fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
+    fc.constantFrom(
+      'accept',
+      'accept-encoding',
+      'x-forwarded-for',
+      'origin',
+      'user-agent',
+      'accept-language',
+      'if-none-match',
+      'range',
+    ),
+  ),
+  fc.oneof(
+    fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+    fc.constantFrom('*/*', 'gzip, br', '999.1.1.1', 'bytes=0-1', '"x"', 'a'.repeat(4000)),
+  ),
   { maxKeys: 4 },
 );
 
@@ -417,13 +602,30 @@ const extraHeaders = fc.dictionary(
 const encode = (text: string): string => encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
 
 const segment = fc.oneof(
-  fc.constantFrom('', '.', '..', '%2e%2e', '%zz', '%', '%00', '%c0%af', '00000000-0000-0000-0000-000000000000', 'index.html', 'swagger-ui.css'),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '%2e%2e',
+    '%zz',
+    '%',
+    '%00',
+    '%c0%af',
+    '00000000-0000-0000-0000-000000000000',
+    'index.html',
+    'swagger-ui.css',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 30 }).map(encode),
   fc.string({ unit: 'grapheme-ascii', maxLength: 30 }).map((s) => s.replace(/[?#]/g, '')),
   fc.integer({ min: 100, max: 2_000 }).map((n) => 'a'.repeat(n)),
 );
 
-function authorization(route: FuzzRoute, kind: Credential, session: () => Promise<Session>, f: Fixtures): Promise<string | undefined> {
+function authorization(
+  route: FuzzRoute,
+  kind: Credential,
+  session: () => Promise<Session>,
+  f: Fixtures,
+): Promise<string | undefined> {
   const token = async (): Promise<string> => {
     if (route.guard === 'admin') return ADMIN_TOKEN;
     if (route.guard === 'metrics') return METRICS_TOKEN;
@@ -473,25 +675,35 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
   });
 
   afterAll(async () => {
-    const byStatus = [...counters.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ');
-    console.log(`fuzz: ${counters.cases} inject cases over ${routes.length} routes (seed ${SEED}); statuses ${byStatus}`);
+    const byStatus = [...counters.byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
+    console.log(
+      `fuzz: ${counters.cases} inject cases over ${routes.length} routes (seed ${SEED}); statuses ${byStatus}`,
+    );
     await f?.target.close();
   });
 
-  async function run(route: FuzzRoute, input: {
-    method: string;
-    params: string[];
-    query: Record<string, unknown>;
-    credential: Credential;
-    headers: Record<string, string>;
-    body: { contentType: string | undefined; payload: unknown };
-  }): Promise<LightMyRequestResponse> {
+  async function run(
+    route: FuzzRoute,
+    input: {
+      method: string;
+      params: string[];
+      query: Record<string, unknown>;
+      credential: Credential;
+      headers: Record<string, string>;
+      body: { contentType: string | undefined; payload: unknown };
+    },
+  ): Promise<LightMyRequestResponse> {
     // A route that ends sessions gets a fresh one whenever it is given a valid credential; the others share one.
-    const session = route.destructive ? () => login(f.target).then((s) => (sessions.push(s), s)) : () => Promise.resolve(f.main);
+    const session = route.destructive
+      ? () => login(f.target).then((s) => (sessions.push(s), s))
+      : () => Promise.resolve(f.main);
     const auth = await authorization(route, input.credential, session, f);
     const url = fillPath(route, input.params, f);
     const query = Object.entries(input.query)
-      .map(([k, v]) => `${encode(k)}=${encode(typeof v === 'string' ? v : JSON.stringify(v) ?? '')}`)
+      .map(([k, v]) => `${encode(k)}=${encode(typeof v === 'string' ? v : (JSON.stringify(v) ?? ''))}`)
       .join('&');
     const payload = input.body.payload;
     const headers: Record<string, string> = { ...input.headers };
@@ -504,7 +716,12 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
       headers,
       ...(payload === undefined || method === 'GET' || method === 'HEAD'
         ? {}
-        : { payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(resolve(payload, new Map())) }),
+        : {
+            payload:
+              typeof payload === 'string' || Buffer.isBuffer(payload)
+                ? payload
+                : JSON.stringify(resolve(payload, new Map())),
+          }),
     });
     counters.cases++;
     counters.byStatus.set(response.statusCode, (counters.byStatus.get(response.statusCode) ?? 0) + 1);
@@ -513,7 +730,9 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
 
   /** Methods no route serves at this path (another method there would be another route's answer, say a DELETE). */
   function unservedMethods(route: FuzzRoute): string[] {
-    const served = new Set(routes.filter((r) => r.path === route.path).flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])));
+    const served = new Set(
+      routes.filter((r) => r.path === route.path).flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])),
+    );
     if (route.path === '/admin/api/{rest}') return [];
     return ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'].filter((m) => !served.has(m));
   }
@@ -522,15 +741,25 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
     const placeholders = (route.path.match(/\{[^}]+\}/g) ?? []).length;
     const others = unservedMethods(route);
     return fc.record({
-      method: others.length === 0
-        ? fc.constant(route.method)
-        : fc.oneof({ weight: 12, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: fc.constantFrom(...others) }),
-      params: fc.array(fc.oneof({ weight: 2, arbitrary: fc.constant(f.adminVictim.userId) }, { weight: 3, arbitrary: segment }), {
-        minLength: placeholders,
-        maxLength: placeholders,
-      }),
+      method:
+        others.length === 0
+          ? fc.constant(route.method)
+          : fc.oneof(
+              { weight: 12, arbitrary: fc.constant(route.method) },
+              { weight: 1, arbitrary: fc.constantFrom(...others) },
+            ),
+      params: fc.array(
+        fc.oneof({ weight: 2, arbitrary: fc.constant(f.adminVictim.userId) }, { weight: 3, arbitrary: segment }),
+        {
+          minLength: placeholders,
+          maxLength: placeholders,
+        },
+      ),
       query: fc.dictionary(
-        fc.oneof(fc.constantFrom(...(route.queryFields.length > 0 ? route.queryFields : ['x'])), fc.string({ maxLength: 10 })),
+        fc.oneof(
+          fc.constantFrom(...(route.queryFields.length > 0 ? route.queryFields : ['x'])),
+          fc.string({ maxLength: 10 }),
+        ),
         fc.oneof(fc.string({ maxLength: 40 }), ...route.queryFields.map((q) => plausibleValue(q, f)), hostileValue),
         { maxKeys: 3 },
       ),
@@ -548,17 +777,22 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
     const ordered = [...routes].sort((a, b) => Number(a.destructive) - Number(b.destructive));
     for (const [index, route] of ordered.entries()) {
       const secrets = secretsOf(f.target, sessions);
-      await fc.assert(
-        fc.asyncProperty(requestFor(route), async (input) => {
-          const response = await run(route, input);
-          const success = input.method === route.method || (input.method === 'HEAD' && route.method === 'GET') ? route.success : [];
-          checkAnswer(input.method, response.statusCode, response.headers, response.body, success, secrets);
-        }),
-        { seed: SEED + index, numRuns: RUNS_PER_ROUTE, endOnFailure: true },
-      ).catch((error: unknown) => {
-        const cause = (error as Error).cause;
-        throw new Error(`${route.method} ${route.path}: ${(error as Error).message}${cause instanceof Error ? `\ncause: ${cause.message}` : ''}`);
-      });
+      await fc
+        .assert(
+          fc.asyncProperty(requestFor(route), async (input) => {
+            const response = await run(route, input);
+            const success =
+              input.method === route.method || (input.method === 'HEAD' && route.method === 'GET') ? route.success : [];
+            checkAnswer(input.method, response.statusCode, response.headers, response.body, success, secrets);
+          }),
+          { seed: SEED + index, numRuns: RUNS_PER_ROUTE, endOnFailure: true },
+        )
+        .catch((error: unknown) => {
+          const cause = (error as Error).cause;
+          throw new Error(
+            `${route.method} ${route.path}: ${(error as Error).message}${cause instanceof Error ? `\ncause: ${cause.message}` : ''}`,
+          );
+        });
     }
   }, 60_000);
 
@@ -566,7 +800,23 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
     const secrets = secretsOf(f.target, sessions);
     const path = fc.oneof(
       fc.array(segment, { minLength: 1, maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
-      fc.constantFrom('/v1', '/v1/', '/v1/me/', '//v1//me', '/v1/me?', '/v1/me#x', '/V1/ME', '/admin', '/admin/', '/admin/api/', '/.well-known/', '/docs/static/../../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/\u00e9', `/${'x'.repeat(10_000)}`),
+      fc.constantFrom(
+        '/v1',
+        '/v1/',
+        '/v1/me/',
+        '//v1//me',
+        '/v1/me?',
+        '/v1/me#x',
+        '/V1/ME',
+        '/admin',
+        '/admin/',
+        '/admin/api/',
+        '/.well-known/',
+        '/docs/static/../../package.json',
+        '/%2e%2e/%2e%2e/etc/passwd',
+        '/\u00e9',
+        `/${'x'.repeat(10_000)}`,
+      ),
     );
     await fc.assert(
       fc.asyncProperty(
@@ -594,7 +844,11 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
   it('after all of it the service is healthy: a normal login, /v1/me and /readyz work, and no log line holds a secret', async () => {
     const fresh = await login(f.target);
     sessions.push(fresh);
-    const me = await f.target.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${fresh.accessToken}` } });
+    const me = await f.target.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${fresh.accessToken}` },
+    });
     expect(me.statusCode).toBe(200);
     expect((await f.target.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     expect(counters.cases).toBeGreaterThanOrEqual(5_000);
@@ -603,7 +857,9 @@ describe('fuzz: every route answers 4xx or its 2xx in the error envelope, never 
     const leaking = f.target.logs.filter((line) => secrets.some((s) => line.includes(s)));
     expect(leaking.slice(0, 3)).toEqual([]);
     // Fuzzing is the service's clients misbehaving, never the service failing.
-    const errors = f.target.logs.map((l) => JSON.parse(l) as { level: number; msg?: string }).filter((l) => l.level >= 50);
+    const errors = f.target.logs
+      .map((l) => JSON.parse(l) as { level: number; msg?: string })
+      .filter((l) => l.level >= 50);
     expect(errors.slice(0, 3)).toEqual([]);
   });
 });
@@ -618,7 +874,11 @@ describe('fuzz: malformed HTTP on a real socket is answered in the envelope, and
 
   beforeAll(async () => {
     // The shortest deadlines the configuration allows, so a request left incomplete is cut in about a second.
-    target = await startTarget({ WXLOGIN_REQUEST_TIMEOUT_MS: '1000', WXLOGIN_HEADERS_TIMEOUT_MS: '1000', WXLOGIN_KEEP_ALIVE_TIMEOUT_MS: '1000' });
+    target = await startTarget({
+      WXLOGIN_REQUEST_TIMEOUT_MS: '1000',
+      WXLOGIN_HEADERS_TIMEOUT_MS: '1000',
+      WXLOGIN_KEEP_ALIVE_TIMEOUT_MS: '1000',
+    });
     await target.app.listen({ host: '127.0.0.1', port: 0 });
     port = (target.app.server.address() as AddressInfo).port;
     session = await login(target);
@@ -646,15 +906,55 @@ describe('fuzz: malformed HTTP on a real socket is answered in the envelope, and
     | { kind: 'truncate'; keep: number };
 
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), fc.constantFrom('\r\n', '\n', '\r', '\u0000', ' ', ':', '\u007f', '\r\n\r\n')) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      bytes: fc.oneof(
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+        fc.constantFrom('\r\n', '\n', '\r', '\u0000', ' ', ':', '\u007f', '\r\n\r\n'),
+      ),
+    }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 20 }) }),
     fc.record({
       kind: fc.constant('header' as const),
-      line: fc.constantFrom('Transfer-Encoding: chunked', 'Transfer-Encoding: gzip, chunked', 'Transfer-Encoding: chunked, identity', 'Content-Length: 5', 'Content-Length: -1', 'Content-Length: 1e3', 'Content-Length: 0x10', 'Host: a', 'Host:', 'Expect: 100-continue', 'Connection: upgrade', 'Upgrade: h2c', ' folded: value', 'X-A:\tb', 'X-Ü: v', 'X-A: \u00ff'),
+      line: fc.constantFrom(
+        'Transfer-Encoding: chunked',
+        'Transfer-Encoding: gzip, chunked',
+        'Transfer-Encoding: chunked, identity',
+        'Content-Length: 5',
+        'Content-Length: -1',
+        'Content-Length: 1e3',
+        'Content-Length: 0x10',
+        'Host: a',
+        'Host:',
+        'Expect: 100-continue',
+        'Connection: upgrade',
+        'Upgrade: h2c',
+        ' folded: value',
+        'X-A:\tb',
+        'X-Ü: v',
+        'X-A: \u00ff',
+      ),
     }),
-    fc.record({ kind: fc.constant('flood' as const), count: fc.integer({ min: 100, max: 3_000 }), size: fc.integer({ min: 1, max: 64 }) }),
-    fc.record({ kind: fc.constant('content-length' as const), value: fc.oneof(fc.integer({ min: 0, max: 100_000 }).map(String), fc.constantFrom('', 'abc', '1,2', '99999999999999999999', ' 5')) }),
-    fc.record({ kind: fc.constant('chunk' as const), size: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 1, maxLength: 20 }), fc.constantFrom('-1', 'g', ' 4', '4;ext=1', `4;${'e'.repeat(20_000)}`, 'FFFFFFFFFFFFFFFF')) }),
+    fc.record({
+      kind: fc.constant('flood' as const),
+      count: fc.integer({ min: 100, max: 3_000 }),
+      size: fc.integer({ min: 1, max: 64 }),
+    }),
+    fc.record({
+      kind: fc.constant('content-length' as const),
+      value: fc.oneof(
+        fc.integer({ min: 0, max: 100_000 }).map(String),
+        fc.constantFrom('', 'abc', '1,2', '99999999999999999999', ' 5'),
+      ),
+    }),
+    fc.record({
+      kind: fc.constant('chunk' as const),
+      size: fc.oneof(
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: 1, maxLength: 20 }),
+        fc.constantFrom('-1', 'g', ' 4', '4;ext=1', `4;${'e'.repeat(20_000)}`, 'FFFFFFFFFFFFFFFF'),
+      ),
+    }),
     fc.record({ kind: fc.constant('truncate' as const), keep: fc.nat() }),
   );
 
@@ -718,18 +1018,24 @@ describe('fuzz: malformed HTTP on a real socket is answered in the envelope, and
           try {
             checkAnswer('RAW', response.status, response.headers, response.body, [200, 204], secrets);
           } catch (error) {
-            throw new Error(`case ${start + offset} ${JSON.stringify(mutations).slice(0, 300)}: ${(error as Error).message}`);
+            throw new Error(
+              `case ${start + offset} ${JSON.stringify(mutations).slice(0, 300)}: ${(error as Error).message}`,
+            );
           }
         }),
       );
     }
-    console.log(`fuzz raw: ${cases.length} malformed requests on real sockets; outcomes ${[...outcomes].map(([k, n]) => `${k}:${n}`).join(' ')}`);
+    console.log(
+      `fuzz raw: ${cases.length} malformed requests on real sockets; outcomes ${[...outcomes].map(([k, n]) => `${k}:${n}`).join(' ')}`,
+    );
 
     // Healthy after: a normal login over a real connection, and /readyz.
     const { code } = target.simulator.login({ appid: DEV_APPID });
     const body = JSON.stringify({ code, appid: DEV_APPID });
     const connection = await openRaw(port);
-    connection.write(`POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    connection.write(
+      `POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
     const loggedIn = await connection.response();
     connection.destroy();
     expect(loggedIn.status, loggedIn.body).toBe(200);

@@ -14,7 +14,8 @@ interface LogLine {
 
 const WARN = 40;
 /** Lines at warn or above, but the test app's own start-up warning (its WeChat base URL is the simulator). */
-const warnings = (lines: LogLine[]) => lines.filter((l) => l.level >= WARN && !l.msg?.startsWith('WXLOGIN_WECHAT_BASE_URL'));
+const warnings = (lines: LogLine[]) =>
+  lines.filter((l) => l.level >= WARN && !l.msg?.startsWith('WXLOGIN_WECHAT_BASE_URL'));
 /** The line the error handler writes about a failed request, whatever it made of the failure. */
 const failureLine = (l: LogLine) => l.errorCode !== undefined || l.clientAborted === true || warnings([l]).length > 0;
 
@@ -76,7 +77,11 @@ const loginHead = (length: number) =>
   `POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
 
 // Short deadlines, so a cut is seen in about a second; the check interval follows them (a tenth, at least 100 ms).
-const SHORT = { WXLOGIN_REQUEST_TIMEOUT_MS: '1000', WXLOGIN_HEADERS_TIMEOUT_MS: '1000', WXLOGIN_KEEP_ALIVE_TIMEOUT_MS: '1000' };
+const SHORT = {
+  WXLOGIN_REQUEST_TIMEOUT_MS: '1000',
+  WXLOGIN_HEADERS_TIMEOUT_MS: '1000',
+  WXLOGIN_KEEP_ALIVE_TIMEOUT_MS: '1000',
+};
 // Deadline + Node's check interval + scheduling slack on a busy 2-core machine.
 const BOUND_MS = 1000 + 100 + 900;
 
@@ -114,7 +119,9 @@ describe('slow clients are cut, not waited for [sqlite]', () => {
     try {
       const response = await connection.response(5000);
       const answeredAfter = Date.now() - connection.openedAt;
-      console.log(`slowloris headers: 408 after ${answeredAfter} ms and ${sent} trickled bytes (headers deadline 1000 ms)`);
+      console.log(
+        `slowloris headers: 408 after ${answeredAfter} ms and ${sent} trickled bytes (headers deadline 1000 ms)`,
+      );
       expectEnvelope(response, 408, 'REQUEST_TIMEOUT');
       expect(answeredAfter).toBeLessThan(BOUND_MS);
       await connection.closed();
@@ -125,7 +132,7 @@ describe('slow clients are cut, not waited for [sqlite]', () => {
 
   // Node keeps an idle connection a second longer than it advertises (Keep-Alive: timeout=1), so a client that
   // honours the header never reuses a connection the server is closing.
-  it('an idle keep-alive connection is closed after WXLOGIN_KEEP_ALIVE_TIMEOUT_MS and Node\'s one-second margin (was Fastify\'s 72 s default)', async () => {
+  it("an idle keep-alive connection is closed after WXLOGIN_KEEP_ALIVE_TIMEOUT_MS and Node's one-second margin (was Fastify's 72 s default)", async () => {
     const t = await listening({ env: SHORT });
     const connection = await openRaw(t.port);
     connection.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
@@ -143,7 +150,9 @@ describe('slow clients are cut, not waited for [sqlite]', () => {
     const t = await listening({ env: { WXLOGIN_REQUEST_TIMEOUT_MS: '1000', WXLOGIN_HEADERS_TIMEOUT_MS: '20000' } });
     expect(t.app.server.headersTimeout).toBe(1000);
     expect(t.app.server.requestTimeout).toBe(1000);
-    expect((await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status).toBe(200);
+    expect(
+      (await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status,
+    ).toBe(200);
   });
 
   it('a request whose answer takes longer than the request timeout still gets its 200 (the deadline is for arriving, not answering)', async () => {
@@ -157,17 +166,19 @@ describe('slow clients are cut, not waited for [sqlite]', () => {
   });
 });
 
-describe('Node\'s HTTP parser errors are answered in the error envelope [sqlite]', () => {
+describe("Node's HTTP parser errors are answered in the error envelope [sqlite]", () => {
   const cases: { name: string; bytes: string; status: number; code: string }[] = [
     {
       name: 'bad chunked encoding (a chunk size that is not hex)',
-      bytes: 'POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
+      bytes:
+        'POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n',
       status: 400,
       code: 'VALIDATION_FAILED',
     },
     {
       name: 'Content-Length together with Transfer-Encoding (request smuggling)',
-      bytes: 'POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+      bytes:
+        'POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
       status: 400,
       code: 'VALIDATION_FAILED',
     },
@@ -189,9 +200,14 @@ describe('Node\'s HTTP parser errors are answered in the error envelope [sqlite]
       status: 400,
       code: 'VALIDATION_FAILED',
     },
-    { name: 'a request line that is not HTTP', bytes: '\u0000\u0001\u0002 garbage\r\n\r\n', status: 400, code: 'VALIDATION_FAILED' },
     {
-      name: 'headers over Node\'s 16 KiB limit',
+      name: 'a request line that is not HTTP',
+      bytes: '\u0000\u0001\u0002 garbage\r\n\r\n',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: "headers over Node's 16 KiB limit",
       bytes: `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       status: 431,
       code: 'HEADERS_TOO_LARGE',
@@ -203,36 +219,43 @@ describe('Node\'s HTTP parser errors are answered in the error envelope [sqlite]
       code: 'HEADERS_TOO_LARGE',
     },
     {
-      name: 'chunk extensions over Node\'s limit',
+      name: "chunk extensions over Node's limit",
       bytes: `POST /v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2;${'x'.repeat(20_000)}\r\n{}\r\n0\r\n\r\n`,
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
     },
   ];
 
-  it.each(cases)('$name: $status $code with Connection: close, then the connection is closed; the server serves on', async ({ bytes, status, code }) => {
-    const logs = logCapture();
-    const t = await listening({ env: { WXLOGIN_LOG_LEVEL: 'debug' }, logStream: logs });
-    const response = await rawRequest(t.port, bytes);
-    expectEnvelope(response, status, code);
-    expect(response.closed).toBe(true);
-    expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
-    // Logged as the client's mistake, never as the service's failure.
-    expect(warnings(logs.lines)).toEqual([]);
-    expect((await t.get('/healthz')).statusCode).toBe(200);
-    expect((await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status).toBe(200);
-  });
+  it.each(cases)(
+    '$name: $status $code with Connection: close, then the connection is closed; the server serves on',
+    async ({ bytes, status, code }) => {
+      const logs = logCapture();
+      const t = await listening({ env: { WXLOGIN_LOG_LEVEL: 'debug' }, logStream: logs });
+      const response = await rawRequest(t.port, bytes);
+      expectEnvelope(response, status, code);
+      expect(response.closed).toBe(true);
+      expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
+      // Logged as the client's mistake, never as the service's failure.
+      expect(warnings(logs.lines)).toEqual([]);
+      expect((await t.get('/healthz')).statusCode).toBe(200);
+      expect(
+        (await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status,
+      ).toBe(200);
+    },
+  );
 });
 
 describe('a request arriving while the service closes [sqlite]', () => {
-  it('is answered 503 SHUTTING_DOWN in the envelope with Retry-After and Connection: close (was Fastify\'s own 503 body)', async () => {
+  it("is answered 503 SHUTTING_DOWN in the envelope with Retry-After and Connection: close (was Fastify's own 503 body)", async () => {
     const t = await listening();
     // A keep-alive connection in the middle of its next request: close() waits for it instead of reaping it idle.
     const connection = await openRaw(t.port);
     connection.write('GET /v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     // A whole exchange on another connection takes several turns of the event loop the server shares with this
     // test: the partial request has been read by then.
-    expect((await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status).toBe(200);
+    expect(
+      (await rawRequest(t.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).status,
+    ).toBe(200);
     const closing = t.app.close();
     // Closing has begun once the listener is gone (server.close() is called after the preClose hooks).
     for (let i = 0; i < 200 && t.app.server.listening; i++) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -250,7 +273,7 @@ describe('a request arriving while the service closes [sqlite]', () => {
 });
 
 describe('a client that aborts mid-body [sqlite]', () => {
-  it('is logged at info as a client abort, never at warn as DEPENDENCY_UNAVAILABLE (its ECONNRESET is not a database\'s)', async () => {
+  it("is logged at info as a client abort, never at warn as DEPENDENCY_UNAVAILABLE (its ECONNRESET is not a database's)", async () => {
     const logs = logCapture();
     const t = await listening({ env: { WXLOGIN_LOG_LEVEL: 'debug' }, logStream: logs });
     const connection = await openRaw(t.port);
@@ -260,7 +283,9 @@ describe('a client that aborts mid-body [sqlite]', () => {
     connection.destroy();
 
     await logs.waitFor((l) => failureLine(l) && l.reqId !== undefined);
-    expect(logs.lines.filter((l) => l.errorCode === 'DEPENDENCY_UNAVAILABLE' || l.msg?.includes('DEPENDENCY_UNAVAILABLE'))).toEqual([]);
+    expect(
+      logs.lines.filter((l) => l.errorCode === 'DEPENDENCY_UNAVAILABLE' || l.msg?.includes('DEPENDENCY_UNAVAILABLE')),
+    ).toEqual([]);
     expect(warnings(logs.lines)).toEqual([]);
     const abort = logs.lines.find((l) => l.msg?.includes('client aborted'));
     expect(abort?.level).toBe(30);

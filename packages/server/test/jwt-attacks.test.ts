@@ -10,8 +10,15 @@ const errorCode = (response: { json(): unknown }) => (response.json() as { error
 /** The deployment's own signing key, opened the way the service opens it: lets a test sign arbitrary claims. */
 async function ownKey(t: TestApp) {
   const [row] = await t.store.listSigningKeys();
-  const jwk = JSON.parse(createSealer(Buffer.from(t.masterKey, 'base64')).open(row!.privateJwkSealed, signingKeyAad(row!.kid)).toString()) as JWK;
-  return { kid: row!.kid, alg: row!.alg, privateKey: await importJWK(jwk, row!.alg), publicJwk: JSON.parse(row!.publicJwk) as JWK };
+  const jwk = JSON.parse(
+    createSealer(Buffer.from(t.masterKey, 'base64')).open(row!.privateJwkSealed, signingKeyAad(row!.kid)).toString(),
+  ) as JWK;
+  return {
+    kid: row!.kid,
+    alg: row!.alg,
+    privateKey: await importJWK(jwk, row!.alg),
+    publicJwk: JSON.parse(row!.publicJwk) as JWK,
+  };
 }
 
 function claimsOf(token: string): Record<string, unknown> {
@@ -101,7 +108,13 @@ describe('access-token attacks are 401 [sqlite]', () => {
     const { body } = await t.login();
     const { kid, alg, privateKey } = await ownKey(t);
     const token = await new SignJWT(claimsOf(body.accessToken))
-      .setProtectedHeader({ alg, kid, typ: 'JWT', jku: 'http://127.0.0.1:9/jwks.json', x5u: 'http://127.0.0.1:9/x.pem' })
+      .setProtectedHeader({
+        alg,
+        kid,
+        typ: 'JWT',
+        jku: 'http://127.0.0.1:9/jwks.json',
+        x5u: 'http://127.0.0.1:9/x.pem',
+      })
       .sign(privateKey);
     expect((await t.get('/v1/me', token)).statusCode).toBe(200);
   });
@@ -120,7 +133,8 @@ describe('access-token attacks are 401 [sqlite]', () => {
     const { body } = await t.login();
     const { kid, alg, privateKey } = await ownKey(t);
     const claims = claimsOf(body.accessToken);
-    const sign = (payload: Record<string, unknown>) => new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey);
+    const sign = (payload: Record<string, unknown>) =>
+      new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'JWT' }).sign(privateKey);
     await expect401(t, await sign({ ...claims, aud: 'another-service' }));
     await expect401(t, await sign({ ...claims, iss: 'evil' }));
     await expect401(t, await sign({ ...claims, appid: 'wxanotherapp000001' }));
@@ -137,11 +151,20 @@ describe('access-token attacks are 401 [sqlite]', () => {
     const t = await createTestApp();
     const { body } = await t.login();
     expect(errorCode(await t.get('/v1/me'))).toBe('UNAUTHORIZED');
-    for (const authorization of [`Basic ${body.accessToken}`, `Bearer`, `Bearer ${body.accessToken} extra`, body.accessToken]) {
+    for (const authorization of [
+      `Basic ${body.accessToken}`,
+      `Bearer`,
+      `Bearer ${body.accessToken} extra`,
+      body.accessToken,
+    ]) {
       const response = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization } });
       expect(response.statusCode).toBe(401);
     }
-    const lower = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `bearer ${body.accessToken}` } });
+    const lower = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `bearer ${body.accessToken}` },
+    });
     expect(lower.statusCode).toBe(200);
   });
 
@@ -163,7 +186,9 @@ describe('access-token attacks are 401 [sqlite]', () => {
     expect(spellings).toHaveLength(15);
     for (const token of spellings) {
       // jose alone would accept every one: its decoder drops the spare bits.
-      expect(Buffer.from(token.split('.')[2]!, 'base64url')).toEqual(Buffer.from(body.accessToken.split('.')[2]!, 'base64url'));
+      expect(Buffer.from(token.split('.')[2]!, 'base64url')).toEqual(
+        Buffer.from(body.accessToken.split('.')[2]!, 'base64url'),
+      );
       await expect401(t, token);
     }
     expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200);

@@ -48,7 +48,9 @@ describe('DELETE /v1/me [sqlite]', () => {
     for (const family of families) expect(family.revokedReason).toBe('user_deleted');
     expect(errorCode(await deleteMe(t, phone.body.accessToken))).toBe('UNAUTHORIZED');
 
-    const [event, ...more] = (await t.store.listAudit({ userId, limit: 100 })).items.filter((e) => e.action === 'user.deleted');
+    const [event, ...more] = (await t.store.listAudit({ userId, limit: 100 })).items.filter(
+      (e) => e.action === 'user.deleted',
+    );
     expect(more).toEqual([]);
     expect(event).toMatchObject({ actor: `user:${userId}`, appid: t.appid, userId });
     const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

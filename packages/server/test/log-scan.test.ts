@@ -6,8 +6,16 @@ import { createTestApp } from './helpers/test-app.js';
 describe('logs [sqlite]', () => {
   it('a full scenario at debug level logs no session_key, AppSecret, master key, token, code or nonce', async () => {
     const lines: string[] = [];
-    const t = await createTestApp({ env: { WXLOGIN_LOG_LEVEL: 'debug' }, logStream: { write: (line) => void lines.push(line) } });
-    const secrets: string[] = [DEFAULT_DEV_SECRET, t.masterKey, Buffer.from(t.masterKey, 'base64').toString('hex'), Buffer.from(t.masterKey, 'base64').toString('base64url')];
+    const t = await createTestApp({
+      env: { WXLOGIN_LOG_LEVEL: 'debug' },
+      logStream: { write: (line) => void lines.push(line) },
+    });
+    const secrets: string[] = [
+      DEFAULT_DEV_SECRET,
+      t.masterKey,
+      Buffer.from(t.masterKey, 'base64').toString('hex'),
+      Buffer.from(t.masterKey, 'base64').toString('base64url'),
+    ];
     const remember = (...values: string[]) => secrets.push(...values);
 
     // Login with a nonce, its replay, a refresh, a grace replay, /v1/me, a patch.
@@ -18,7 +26,12 @@ describe('logs [sqlite]', () => {
     const rotated = (await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken })).json<TokenResponse>();
     remember(rotated.accessToken, rotated.refreshToken);
     await t.get('/v1/me', rotated.accessToken);
-    await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: { nickname: 'n' }, headers: { authorization: `Bearer ${rotated.accessToken}` } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/me',
+      payload: { nickname: 'n' },
+      headers: { authorization: `Bearer ${rotated.accessToken}` },
+    });
 
     // Failures: a bad code, a wrong nonce, reuse, a forged bearer, WeChat down, JSON garbage.
     await t.post('/v1/auth/login', { code: 'bogus-code-abc', appid: t.appid });
@@ -33,7 +46,12 @@ describe('logs [sqlite]', () => {
     t.simulator.setFaults({ errcode: -1 });
     await t.post('/v1/auth/login', { code: second.code, appid: t.appid });
     t.simulator.clearFaults();
-    await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: `{"code":"${second.code}"`, headers: { 'content-type': 'application/json' } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: `{"code":"${second.code}"`,
+      headers: { 'content-type': 'application/json' },
+    });
 
     // A second user: login, logout everywhere, logout.
     const other = await t.login();

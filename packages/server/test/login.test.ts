@@ -12,7 +12,12 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
  * Leaves the code's memo row as an instance that crashed between claiming it and finishing would: `pending`,
  * claimed `ageMs` ago.
  */
-async function leavePendingAsACrashedInstance(t: TestApp, code: string, ageMs: number, loginNonce?: string): Promise<void> {
+async function leavePendingAsACrashedInstance(
+  t: TestApp,
+  code: string,
+  ageMs: number,
+  loginNonce?: string,
+): Promise<void> {
   const claimedAt = t.clock() - ageMs;
   const claimed = await t.store.claimLoginCode({
     codeHash: sha256(`${t.appid}|${code}`),
@@ -163,8 +168,13 @@ describe('POST /v1/auth/login [sqlite]', () => {
     t.simulator.resetStats();
     const empty = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: '' });
     expect(empty.statusCode).toBe(400);
-    expect(empty.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('loginNonce') } });
-    await expect(t.auth.login({ code, loginNonce: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect(empty.json()).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('loginNonce') },
+    });
+    await expect(t.auth.login({ code, loginNonce: '' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+    });
     expect(t.simulator.stats()[CODE2SESSION]).toBe(0);
     const real = await t.post('/v1/auth/login', { code, appid: t.appid, loginNonce: 'n-1' });
     expect(real.statusCode).toBe(200);

@@ -41,6 +41,8 @@ describe('changing WXLOGIN_MASTER_KEY [sqlite]', () => {
     after.clock.advance((900 + 31) * 1000);
     expect((await after.get('/v1/me', old.accessToken)).statusCode).toBe(401);
     const fresh = (await after.login()).body;
-    expect((await after.post('/v1/auth/refresh', { refreshToken: fresh.refreshToken })).json<TokenResponse>().refreshToken).toMatch(/^wxr1\./);
+    expect(
+      (await after.post('/v1/auth/refresh', { refreshToken: fresh.refreshToken })).json<TokenResponse>().refreshToken,
+    ).toMatch(/^wxr1\./);
   });
 });

@@ -22,12 +22,18 @@ function parseMetrics(text: string): Samples {
 
 /** The key of a series in {@link Samples}. */
 function series(name: string, labels: Record<string, string> = {}): string {
-  const parts = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort();
+  const parts = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .sort();
   return `${name}{${parts.join(',')}}`;
 }
 
 async function scrape(t: TestApp, token?: string): Promise<Samples> {
-  const response = await t.app.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const response = await t.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   expect(response.statusCode).toBe(200);
   expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseMetrics(response.body);
@@ -74,13 +80,18 @@ describe('GET /metrics [sqlite]', () => {
     const after = await scrape(t);
     expect(delta(before, after, series('wxlogin_logins_total', { appid: t.appid, outcome: 'success' }))).toBe(1);
     expect(delta(before, after, series('wxlogin_logins_total', { appid: t.appid, outcome: 'INVALID_CODE' }))).toBe(1);
-    const count = (errcode: string) => series('wxlogin_wechat_request_duration_seconds_count', { api: 'code2Session', errcode });
+    const count = (errcode: string) =>
+      series('wxlogin_wechat_request_duration_seconds_count', { api: 'code2Session', errcode });
     expect(delta(before, after, count('0'))).toBe(1);
     expect(delta(before, after, count('40029'))).toBe(1);
     const sum = after.get(series('wxlogin_wechat_request_duration_seconds_sum', { api: 'code2Session', errcode: '0' }));
     expect(sum).toBeGreaterThan(0);
     expect(sum).toBeLessThan(5);
-    const inf = series('wxlogin_wechat_request_duration_seconds_bucket', { api: 'code2Session', errcode: '0', le: '+Inf' });
+    const inf = series('wxlogin_wechat_request_duration_seconds_bucket', {
+      api: 'code2Session',
+      errcode: '0',
+      le: '+Inf',
+    });
     expect(after.get(inf)).toBe(1);
   });
 
@@ -113,10 +124,26 @@ describe('GET /metrics [sqlite]', () => {
     expect(bound.statusCode).toBe(200);
 
     const after = await scrape(t);
-    expect(delta(before, after, series('wxlogin_phone_codes_redeemed_total', { appid: t.appid, outcome: 'success' }))).toBe(1);
-    expect(delta(before, after, series('wxlogin_wechat_token_fetches_total', { appid: t.appid, forced: 'false' }))).toBe(1);
-    expect(delta(before, after, series('wxlogin_wechat_request_duration_seconds_count', { api: 'stableToken', errcode: '0' }))).toBe(1);
-    expect(delta(before, after, series('wxlogin_wechat_request_duration_seconds_count', { api: 'getPhoneNumber', errcode: '0' }))).toBe(1);
+    expect(
+      delta(before, after, series('wxlogin_phone_codes_redeemed_total', { appid: t.appid, outcome: 'success' })),
+    ).toBe(1);
+    expect(
+      delta(before, after, series('wxlogin_wechat_token_fetches_total', { appid: t.appid, forced: 'false' })),
+    ).toBe(1);
+    expect(
+      delta(
+        before,
+        after,
+        series('wxlogin_wechat_request_duration_seconds_count', { api: 'stableToken', errcode: '0' }),
+      ),
+    ).toBe(1);
+    expect(
+      delta(
+        before,
+        after,
+        series('wxlogin_wechat_request_duration_seconds_count', { api: 'getPhoneNumber', errcode: '0' }),
+      ),
+    ).toBe(1);
   });
 
   it('keeps label values in closed sets: unknown appids and unlisted errcodes never become labels', async () => {
@@ -135,8 +162,16 @@ describe('GET /metrics [sqlite]', () => {
     expect(text).not.toContain('61234');
     const after = parseMetrics(text);
     expect(delta(before, after, series('wxlogin_logins_total', { appid: 'unknown', outcome: 'UNKNOWN_APP' }))).toBe(1);
-    expect(delta(before, after, series('wxlogin_logins_total', { appid: OTHER_APPID, outcome: 'WECHAT_ERROR' }))).toBe(1);
-    expect(delta(before, after, series('wxlogin_wechat_request_duration_seconds_count', { api: 'code2Session', errcode: 'other' }))).toBe(1);
+    expect(delta(before, after, series('wxlogin_logins_total', { appid: OTHER_APPID, outcome: 'WECHAT_ERROR' }))).toBe(
+      1,
+    );
+    expect(
+      delta(
+        before,
+        after,
+        series('wxlogin_wechat_request_duration_seconds_count', { api: 'code2Session', errcode: 'other' }),
+      ),
+    ).toBe(1);
   });
 
   it('counts a rate limit failing open through auth.metrics', async () => {
@@ -160,8 +195,18 @@ describe('GET /metrics [sqlite]', () => {
   it('with WXLOGIN_METRICS_TOKEN requires that bearer token (401 envelope otherwise)', async () => {
     const token = 'metrics-token-0123456789abcdef';
     const t = await createTestApp({ env: { WXLOGIN_METRICS_TOKEN: token } });
-    for (const authorization of [undefined, 'Bearer wrong-token-0123456789abcdef', `Basic ${token}`, `Bearer ${token}x`, 'Bearer ']) {
-      const response = await t.app.inject({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token-0123456789abcdef',
+      `Basic ${token}`,
+      `Bearer ${token}x`,
+      'Bearer ',
+    ]) {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: authorization === undefined ? {} : { authorization },
+      });
       expect(response.statusCode, String(authorization)).toBe(401);
       expect(response.json(), String(authorization)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
       expect(response.body).not.toContain(token);

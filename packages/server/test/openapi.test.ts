@@ -37,7 +37,9 @@ async function fetchDocument(t: TestApp): Promise<OpenApiDocument> {
 
 function operations(doc: OpenApiDocument): { path: string; method: string; op: Operation }[] {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item).filter(([method]) => METHODS.has(method)).map(([method, op]) => ({ path, method, op })),
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, op]) => ({ path, method, op })),
   );
 }
 
@@ -63,12 +65,14 @@ function undeclaredFields(body: unknown, schema: Json, at = '$'): string[] {
     const fitting = branches.find((branch) => (body === null ? branch['type'] === 'null' : branch['type'] !== 'null'));
     return fitting ? undeclaredFields(body, fitting, at) : [at];
   }
-  if (Array.isArray(body)) return body.flatMap((item, i) => undeclaredFields(item, (schema['items'] ?? {}) as Json, `${at}[${i}]`));
+  if (Array.isArray(body))
+    return body.flatMap((item, i) => undeclaredFields(item, (schema['items'] ?? {}) as Json, `${at}[${i}]`));
   if (typeof body !== 'object' || body === null) return [];
   if (schema['additionalProperties'] === true) return []; // explicitly open (decrypted WeChat data)
   const properties = (schema['properties'] ?? {}) as Record<string, Json>;
   // A schema as additionalProperties declares a map (counts per outcome): every other key is declared by it.
-  const rest = typeof schema['additionalProperties'] === 'object' ? (schema['additionalProperties'] as Json) : undefined;
+  const rest =
+    typeof schema['additionalProperties'] === 'object' ? (schema['additionalProperties'] as Json) : undefined;
   return Object.entries(body).flatMap(([key, value]) => {
     const declared = key in properties ? properties[key]! : rest;
     return declared ? undeclaredFields(value, declared, `${at}.${key}`) : [`${at}.${key}`];
@@ -107,7 +111,10 @@ describe('GET /openapi.json [sqlite]', () => {
       expect(path, name).toMatch(/^\//);
       expect(op.tags?.length, `${name} is tagged`).toBeGreaterThan(0);
       const statuses = Object.keys(op.responses);
-      expect(statuses.some((s) => /^2\d\d$/.test(s)), `${name} declares its success answer`).toBe(true);
+      expect(
+        statuses.some((s) => /^2\d\d$/.test(s)),
+        `${name} declares its success answer`,
+      ).toBe(true);
       for (const [status, response] of Object.entries(op.responses)) {
         expect(status, name).toMatch(/^([1-5]\d\d|[1-5]XX|default)$/);
         expect(typeof response.description, `${name} ${status} description`).toBe('string');
@@ -116,7 +123,8 @@ describe('GET /openapi.json [sqlite]', () => {
           if (media.schema) ajv.compile(inlineRefs(media.schema, doc) as Json);
         }
       }
-      for (const media of Object.values(op.requestBody?.content ?? {})) if (media.schema) ajv.compile(inlineRefs(media.schema, doc) as Json);
+      for (const media of Object.values(op.requestBody?.content ?? {}))
+        if (media.schema) ajv.compile(inlineRefs(media.schema, doc) as Json);
     }
   });
 
@@ -168,7 +176,9 @@ describe('GET /openapi.json [sqlite]', () => {
     });
     for (const { path, method, op } of operations(doc)) {
       for (const range of ['4XX', '5XX']) {
-        expect(op.responses[range]?.content?.['application/json']?.schema, `${method} ${path} ${range}`).toEqual({ $ref: ENVELOPE_REF });
+        expect(op.responses[range]?.content?.['application/json']?.schema, `${method} ${path} ${range}`).toEqual({
+          $ref: ENVELOPE_REF,
+        });
       }
     }
     // Nowhere is the envelope inlined instead of referenced.
@@ -180,7 +190,19 @@ describe('GET /openapi.json [sqlite]', () => {
     const t = await createTestApp();
     const doc = await fetchDocument(t);
     const user = responseSchema(doc, '/v1/me', 'get', '200');
-    expect(user['required']).toEqual(expect.arrayContaining(['id', 'appid', 'openid', 'unionid', 'phone', 'nickname', 'avatarUrl', 'status', 'createdAt']));
+    expect(user['required']).toEqual(
+      expect.arrayContaining([
+        'id',
+        'appid',
+        'openid',
+        'unionid',
+        'phone',
+        'nickname',
+        'avatarUrl',
+        'status',
+        'createdAt',
+      ]),
+    );
     const properties = user['properties'] as Record<string, Json>;
     for (const field of ['unionid', 'phone', 'nickname', 'avatarUrl']) {
       expect(properties[field]!['anyOf'], field).toEqual(expect.arrayContaining([{ type: 'null' }]));
@@ -266,7 +288,8 @@ describe('GET /openapi.json [sqlite]', () => {
     expect(bound.statusCode).toBe(200);
     expectConforms(doc, '/v1/me/phone', 'post', '200', bound.json());
 
-    const admin = (url: string) => t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const admin = (url: string) =>
+      t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     const id = login.body.user.id;
     for (const [url, path] of [
       [`/admin/api/users?q=${login.openid}`, '/admin/api/users'],
@@ -286,7 +309,9 @@ describe('GET /openapi.json [sqlite]', () => {
     try {
       await registerApiDocs(app);
       await app.register(async (child) => {
-        child.get('/v1/me/extra', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+        child.get('/v1/me/extra', { schema: { response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({
+          ok: true,
+        }));
       });
       await app.ready();
       const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>();

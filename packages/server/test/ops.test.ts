@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { WeChatClient } from '@wxlogin/core';
 import { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID } from '@wxlogin/simulator';
-import type { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type WxloginApp } from '../src/app.js';
 import type { LoginResponse } from '../src/schemas/tokens.js';
@@ -18,14 +17,19 @@ async function loginWith(t: TestApp, headers: Record<string, string> = {}) {
   const response = await t.post('/v1/auth/login', { code, appid: t.appid }, headers);
   expect(response.statusCode).toBe(200);
   const body = response.json<LoginResponse>();
-  const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string };
+  const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as {
+    sid: string;
+  };
   const family = await t.store.getFamily(claims.sid);
   return { body, createdIp: family?.createdIp };
 }
 
 function logCollector(): { write(line: string): void; lines(): { msg?: string; level: number }[] } {
   const lines: string[] = [];
-  return { write: (line) => void lines.push(line), lines: () => lines.map((l) => JSON.parse(l) as { msg?: string; level: number }) };
+  return {
+    write: (line) => void lines.push(line),
+    lines: () => lines.map((l) => JSON.parse(l) as { msg?: string; level: number }),
+  };
 }
 
 describe('trusted proxies: the client IP is request.ip [sqlite]', () => {
@@ -42,7 +46,10 @@ describe('trusted proxies: the client IP is request.ip [sqlite]', () => {
   it('with the peer trusted (address, CIDR or hop count), the forwarded client is the IP; nothing is warned', async () => {
     for (const trust of ['127.0.0.1', '127.0.0.0/8', '1']) {
       const logs = logCollector();
-      const t = await createTestApp({ env: { WXLOGIN_TRUST_PROXY: trust, WXLOGIN_LOG_LEVEL: 'warn' }, logStream: logs });
+      const t = await createTestApp({
+        env: { WXLOGIN_TRUST_PROXY: trust, WXLOGIN_LOG_LEVEL: 'warn' },
+        logStream: logs,
+      });
       expect((await loginWith(t, { 'x-forwarded-for': '203.0.113.7' })).createdIp).toBe('203.0.113.7');
       // A client-supplied hop in front of the proxy's is not trusted beyond the configured proxy.
       expect((await loginWith(t, { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' })).createdIp).toBe('203.0.113.9');
@@ -61,7 +68,12 @@ describe('WeChat concurrency cap [sqlite]', () => {
   it('past maxInFlight + maxQueued a login is refused at once: 503 WECHAT_UNAVAILABLE with Retry-After', async () => {
     const simulator = createSimulator();
     const url = await simulator.listen({ port: 0 });
-    const wechat = new WeChatClient({ apps: [{ appid: DEV_APPID, secret: DEFAULT_DEV_SECRET }], baseUrl: url, maxInFlight: 1, maxQueued: 1 });
+    const wechat = new WeChatClient({
+      apps: [{ appid: DEV_APPID, secret: DEFAULT_DEV_SECRET }],
+      baseUrl: url,
+      maxInFlight: 1,
+      maxQueued: 1,
+    });
     onTestFinished(async () => {
       await wechat.close();
       await simulator.close();
@@ -122,7 +134,8 @@ describe(`${REDIS_TAG} shared state wired when Redis is configured`, () => {
     expect(await eventually(async () => Number((await r.admin.pubsub('NUMSUB', channel))[1]) >= 2, 3000)).toBe(true);
 
     const { body } = await loginWith(a);
-    const meAtB = () => b.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${body.accessToken}` } });
+    const meAtB = () =>
+      b.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${body.accessToken}` } });
     expect((await meAtB()).statusCode).toBe(200); // cached as alive at b
 
     const logout = await a.post('/v1/auth/logout', { all: true }, { authorization: `Bearer ${body.accessToken}` });

@@ -29,7 +29,11 @@ const bindPhone = (t: TestApp, s: Session, body: unknown): Promise<LightMyReques
   t.post('/v1/me/phone', body, { authorization: `Bearer ${s.token}` });
 
 /** Taps the phone button for the user at the simulator and posts the code. */
-function bindByCode(t: TestApp, s: Session, phone?: { phoneNumber?: string; countryCode?: string }): Promise<LightMyRequestResponse> {
+function bindByCode(
+  t: TestApp,
+  s: Session,
+  phone?: { phoneNumber?: string; countryCode?: string },
+): Promise<LightMyRequestResponse> {
   const { code } = t.simulator.phoneCode({ appid: t.appid, openid: s.openid, ...phone });
   return bindPhone(t, s, { code });
 }
@@ -72,7 +76,10 @@ describe('POST /v1/me/phone by code [sqlite]', () => {
     const { code } = t.simulator.phoneCode({ appid: t.appid, openid: other.openid, phoneNumber: '13900000001' });
     const response = await bindPhone(t, me, { code });
     expect(response.statusCode).toBe(400);
-    expect(response.json<ErrorEnvelope>().error).toMatchObject({ code: 'INVALID_PHONE_CODE', wechat: { errcode: 40029 } });
+    expect(response.json<ErrorEnvelope>().error).toMatchObject({
+      code: 'INVALID_PHONE_CODE',
+      wechat: { errcode: 40029 },
+    });
     expect((await t.get('/v1/me', me.token)).json<User>().phone).toBeNull();
     // WeChat left the code unused: its owner can still redeem it.
     const owner = await bindPhone(t, other, { code });
@@ -98,7 +105,10 @@ describe('POST /v1/me/phone by code [sqlite]', () => {
     t.simulator.setFaults({ errcode: 87009, routes: ['/wxa/business/getuserphonenumber'] });
     const response = await bindByCode(t, s);
     expect(response.statusCode).toBe(409);
-    expect(response.json<ErrorEnvelope>().error).toMatchObject({ code: 'WECHAT_SESSION_STALE', wechat: { errcode: 87009 } });
+    expect(response.json<ErrorEnvelope>().error).toMatchObject({
+      code: 'WECHAT_SESSION_STALE',
+      wechat: { errcode: 87009 },
+    });
   });
 
   it('binding the number the user already has is a no-op success (no second audit event)', async () => {
@@ -142,7 +152,11 @@ describe('POST /v1/me/phone by legacy encryptedData [sqlite]', () => {
   it('data sealed with a session_key the device has since replaced is WECHAT_SESSION_STALE', async () => {
     const t = await createTestApp();
     const s = await session(t);
-    const old = t.simulator.encrypt({ appid: t.appid, openid: s.openid, data: { purePhoneNumber: '13700137001', countryCode: '86' } });
+    const old = t.simulator.encrypt({
+      appid: t.appid,
+      openid: s.openid,
+      data: { purePhoneNumber: '13700137001', countryCode: '86' },
+    });
     // wx.login() again with a new session_key, which reaches wxlogin.
     expect((await t.login({ openid: s.openid })).status).toBe(200);
     const response = await bindPhone(t, s, old);
@@ -162,9 +176,20 @@ describe('POST /v1/me/phone by legacy encryptedData [sqlite]', () => {
   it('exactly one form: none, both, or half of the legacy one is VALIDATION_FAILED', async () => {
     const t = await createTestApp();
     const s = await session(t);
-    const payload = t.simulator.encrypt({ appid: t.appid, openid: s.openid, data: { purePhoneNumber: '13700137002', countryCode: '86' } });
+    const payload = t.simulator.encrypt({
+      appid: t.appid,
+      openid: s.openid,
+      data: { purePhoneNumber: '13700137002', countryCode: '86' },
+    });
     const { code } = t.simulator.phoneCode({ appid: t.appid, openid: s.openid });
-    for (const body of [{}, { code, ...payload }, { encryptedData: payload.encryptedData }, { iv: payload.iv }, { code, iv: payload.iv }, { code: '' }]) {
+    for (const body of [
+      {},
+      { code, ...payload },
+      { encryptedData: payload.encryptedData },
+      { iv: payload.iv },
+      { code, iv: payload.iv },
+      { code: '' },
+    ]) {
       const response = await bindPhone(t, s, body);
       expect(response.statusCode, JSON.stringify(Object.keys(body))).toBe(400);
       expect(errorCode(response)).toBe('VALIDATION_FAILED');
@@ -187,7 +212,11 @@ describe('POST /v1/me/phone access [sqlite]', () => {
     const disabled = await bindPhone(t, s, { code });
     expect(disabled.statusCode).toBe(403);
     expect(errorCode(disabled)).toBe('USER_DISABLED');
-    const decrypt = await t.post('/v1/me/decrypt', { encryptedData: 'AAAA', iv: 'AAAA' }, { authorization: `Bearer ${s.token}` });
+    const decrypt = await t.post(
+      '/v1/me/decrypt',
+      { encryptedData: 'AAAA', iv: 'AAAA' },
+      { authorization: `Bearer ${s.token}` },
+    );
     expect(errorCode(decrypt)).toBe('USER_DISABLED');
     expect(t.simulator.stats()['/wxa/business/getuserphonenumber']).toBe(0);
   });
@@ -242,7 +271,10 @@ describe('phone conflicts [sqlite]', () => {
     const t = await createTestApp({ env: { WXLOGIN_PHONE_CONFLICT: 'move' } });
     const [holder, b, c] = [await session(t), await session(t), await session(t)];
     await bindByCode(t, holder, { phoneNumber: '13600136003' });
-    const responses = await Promise.all([bindByCode(t, b, { phoneNumber: '13600136003' }), bindByCode(t, c, { phoneNumber: '13600136003' })]);
+    const responses = await Promise.all([
+      bindByCode(t, b, { phoneNumber: '13600136003' }),
+      bindByCode(t, c, { phoneNumber: '13600136003' }),
+    ]);
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200]);
     const holders = (await t.store.searchUsers({ q: '+8613600136003', limit: 10 })).items;
     expect(holders).toHaveLength(1);
@@ -295,7 +327,7 @@ describe('phone bind limit [sqlite]', () => {
     expect((await bindByCode(t, a, { phoneNumber: '13500135006' })).statusCode).toBe(200);
   });
 
-  it('binds racing at the limit cannot both pass (one holds the user\'s bind lease, the others are refused)', async () => {
+  it("binds racing at the limit cannot both pass (one holds the user's bind lease, the others are refused)", async () => {
     const t = await createTestApp({ env: { WXLOGIN_PHONE_BIND_PER_HOUR: '2', WXLOGIN_ACCESS_TTL: LONG_ACCESS_TTL } });
     const s = await session(t);
     expect((await bindByCode(t, s, { phoneNumber: '13500135010' })).statusCode).toBe(200);
@@ -320,7 +352,9 @@ describe('phone code metrics [sqlite]', () => {
     const t = await createTestApp();
     const counted = async (outcome: string): Promise<number> => {
       const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
-      const line = text.split('\n').find((l) => l.startsWith(`wxlogin_phone_codes_redeemed_total{appid="${t.appid}",outcome="${outcome}"}`));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`wxlogin_phone_codes_redeemed_total{appid="${t.appid}",outcome="${outcome}"}`));
       return line === undefined ? 0 : Number(line.split(' ').pop());
     };
     const [a, b] = [await session(t), await session(t)];
@@ -337,12 +371,19 @@ describe('phone code metrics [sqlite]', () => {
 describe('phone logs [sqlite]', () => {
   it('no phone number, session_key, phone code or encryptedData reaches the log, even at debug level', async () => {
     const lines: string[] = [];
-    const t = await createTestApp({ env: { WXLOGIN_LOG_LEVEL: 'debug', WXLOGIN_PHONE_CONFLICT: 'move' }, logStream: { write: (line) => void lines.push(line) } });
+    const t = await createTestApp({
+      env: { WXLOGIN_LOG_LEVEL: 'debug', WXLOGIN_PHONE_CONFLICT: 'move' },
+      logStream: { write: (line) => void lines.push(line) },
+    });
     const secrets: string[] = [];
     const [a, b] = [await session(t), await session(t)];
 
     // By code, a refused code, a move, a foreign number.
-    for (const [who, phoneNumber, countryCode] of [[a, '13412345678', '86'], [b, '13412345678', '86'], [a, '61234567', '852']] as const) {
+    for (const [who, phoneNumber, countryCode] of [
+      [a, '13412345678', '86'],
+      [b, '13412345678', '86'],
+      [a, '61234567', '852'],
+    ] as const) {
       const { code } = t.simulator.phoneCode({ appid: t.appid, openid: who.openid, phoneNumber, countryCode });
       secrets.push(code, phoneNumber, `+${countryCode}${phoneNumber}`);
       expect((await bindPhone(t, who, { code })).statusCode).toBe(200);
@@ -352,11 +393,18 @@ describe('phone logs [sqlite]', () => {
     expect((await bindPhone(t, a, { code: foreign.code })).statusCode).toBe(400);
 
     // Legacy, decrypt, and a stale payload.
-    const payload = t.simulator.encrypt({ appid: t.appid, openid: a.openid, data: { purePhoneNumber: '13455556666', countryCode: '86' } });
+    const payload = t.simulator.encrypt({
+      appid: t.appid,
+      openid: a.openid,
+      data: { purePhoneNumber: '13455556666', countryCode: '86' },
+    });
     secrets.push('13455556666', payload.encryptedData, payload.iv);
     expect((await bindPhone(t, a, payload)).statusCode).toBe(200);
     expect((await t.post('/v1/me/decrypt', payload, { authorization: `Bearer ${a.token}` })).statusCode).toBe(200);
-    secrets.push(t.simulator.getUser(t.appid, a.openid)!.sessionKey, t.simulator.getUser(t.appid, b.openid)!.sessionKey);
+    secrets.push(
+      t.simulator.getUser(t.appid, a.openid)!.sessionKey,
+      t.simulator.getUser(t.appid, b.openid)!.sessionKey,
+    );
     await t.login({ openid: a.openid });
     expect((await bindPhone(t, a, payload)).statusCode).toBe(409);
     secrets.push(t.simulator.getUser(t.appid, a.openid)!.sessionKey);
@@ -365,7 +413,8 @@ describe('phone logs [sqlite]', () => {
     const log = lines.join('');
     expect(log).toContain('phone bound');
     expect(log).toContain('"level":20');
-    for (const secret of secrets) expect(log, `a value of length ${secret.length} reached the log`).not.toContain(secret);
+    for (const secret of secrets)
+      expect(log, `a value of length ${secret.length} reached the log`).not.toContain(secret);
     // No E.164 number of any shape.
     expect(log).not.toMatch(/\+\d{8,15}/);
   });
@@ -413,7 +462,9 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s phone bind
     const s = await session(t);
     t.simulator.setFaults({ latencyMs: 300, routes: [PHONE_ROUTE] });
     const numbers = Array.from({ length: 12 }, (_, i) => `1371000${String(i).padStart(4, '0')}`);
-    const codes = numbers.map((phoneNumber) => t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber }).code);
+    const codes = numbers.map(
+      (phoneNumber) => t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber }).code,
+    );
     t.simulator.resetStats();
 
     let settled = false;
@@ -433,7 +484,10 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s phone bind
     expect(statusCounts(responses)).toEqual({ 200: 1, 429: 11 });
     for (const refused of responses.filter((r) => r.statusCode === 429)) {
       expect(refused.headers['retry-after']).toBe('1');
-      expect(refused.json<ErrorEnvelope>().error).toEqual({ code: 'RATE_LIMITED', message: expect.stringContaining('already under way') });
+      expect(refused.json<ErrorEnvelope>().error).toEqual({
+        code: 'RATE_LIMITED',
+        message: expect.stringContaining('already under way'),
+      });
     }
     // Only the bind that held the lease reached WeChat.
     expect(t.simulator.stats()[PHONE_ROUTE]).toBe(1);

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -23,7 +22,10 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /** Mints a code for `openid` (a new user when absent) and posts it, optionally with extra headers. */
 async function loginAs(t: TestApp, options: { openid?: string; headers?: Record<string, string> } = {}) {
-  const minted = t.simulator.login({ appid: t.appid, ...(options.openid === undefined ? {} : { openid: options.openid }) });
+  const minted = t.simulator.login({
+    appid: t.appid,
+    ...(options.openid === undefined ? {} : { openid: options.openid }),
+  });
   const response = await t.post('/v1/auth/login', { code: minted.code, appid: t.appid }, options.headers);
   return { response, code: minted.code, openid: minted.openid };
 }
@@ -128,7 +130,6 @@ describe('per-user login limit [sqlite]', () => {
     expect([replay.statusCode, replay.json().error.code]).toEqual([429, 'RATE_LIMITED']);
     expect(Number(replay.headers['retry-after'])).toBeGreaterThan(0);
   });
-
 });
 
 describe('per-process window counter', () => {
@@ -152,7 +153,11 @@ describe('rate limits when Redis is unreachable: fail open to per-process counte
   it('logins still succeed, the limits still hold per process, and wxlogin_rate_limit_fail_open_total counts', async () => {
     const port = await closedPort();
     const t = await createTestApp({
-      env: { WXLOGIN_REDIS_URL: `redis://127.0.0.1:${port}`, WXLOGIN_RATE_LIMIT_PER_MIN: '3', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '2' },
+      env: {
+        WXLOGIN_REDIS_URL: `redis://127.0.0.1:${port}`,
+        WXLOGIN_RATE_LIMIT_PER_MIN: '3',
+        WXLOGIN_USER_RATE_LIMIT_PER_MIN: '2',
+      },
     });
     expect(await failOpenCount(t)).toBe(0);
     const first = await loginAs(t, { openid: 'o-redis-down' });
@@ -244,7 +249,10 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
   it('Redis dropping mid-run: logins go on counted in-process (metric), then count in Redis again once it is back', async () => {
     const proxy = await startRedisProxy(r.url);
     const c = await client({ url: proxy.url, maxReconnectDelayMs: 100 });
-    const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '0' }, appOptions: { redis: c } });
+    const t = await createTestApp({
+      env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '0' },
+      appOptions: { redis: c },
+    });
     const ipKey = `${r.prefix}${IP_RATE_LIMIT_NAMESPACE}127.0.0.1`;
     await r.admin.del(ipKey);
 
@@ -270,7 +278,10 @@ describe(`${REDIS_TAG} rate limits shared through Redis`, () => {
   it('a hung Redis (no answers) costs at most the command timeout, never a failed login', async () => {
     const proxy = await startRedisProxy(r.url);
     const c = await client({ url: proxy.url, commandTimeoutMs: 200 });
-    const t = await createTestApp({ env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '100' }, appOptions: { redis: c } });
+    const t = await createTestApp({
+      env: { WXLOGIN_RATE_LIMIT_PER_MIN: '100', WXLOGIN_USER_RATE_LIMIT_PER_MIN: '100' },
+      appOptions: { redis: c },
+    });
     proxy.freeze();
     const started = Date.now();
     expect((await loginAs(t)).response.statusCode).toBe(200);

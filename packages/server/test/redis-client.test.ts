@@ -234,7 +234,9 @@ describe(`${REDIS_TAG} createRedisClient`, () => {
   it("ioredis' console [WARN] for a password Redis does not need: never printed, across an outage and its reconnection; one JSON warning", async () => {
     const printed: string[] = [];
     const capture = (...args: unknown[]): void => void printed.push(args.map(String).join(' '));
-    const spies = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(console, 'log')].map((spy) => spy.mockImplementation(capture));
+    const spies = [vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'), vi.spyOn(console, 'log')].map((spy) =>
+      spy.mockImplementation(capture),
+    );
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       printed.push(String(chunk));
       return true;
@@ -280,7 +282,9 @@ describe(`${REDIS_TAG} createRedisClient`, () => {
       expect(await client.ping()).toBe('PONG');
       expect(server.commands()).toContain('INFO'); // the ready check did run, and was refused
       expect(printed).toEqual([]);
-      expect(logger.lines.filter((line) => line.msg?.includes('may not run INFO')).map((line) => line.level)).toEqual(['warn']);
+      expect(logger.lines.filter((line) => line.msg?.includes('may not run INFO')).map((line) => line.level)).toEqual([
+        'warn',
+      ]);
     } finally {
       for (const spy of spies) spy.mockRestore();
       await server.close();

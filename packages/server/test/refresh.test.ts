@@ -50,7 +50,7 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     expect(again.json<TokenResponse>().refreshToken).toBe(first.refreshToken);
   });
 
-  it('a rotation whose statement ran 30 s after its request began (a stalled database): the client\'s retry inside grace from the statement gets the same successor, not REFRESH_TOKEN_REUSED', async () => {
+  it("a rotation whose statement ran 30 s after its request began (a stalled database): the client's retry inside grace from the statement gets the same successor, not REFRESH_TOKEN_REUSED", async () => {
     const inner = await openStore('sqlite::memory:');
     await inner.migrate();
     onTestFinished(() => inner.close());
@@ -84,11 +84,16 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const retry = await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.json<TokenResponse>().refreshToken).toBe(successor.refreshToken);
-    expect(await t.store.getFamily(familyOf(body.refreshToken))).toMatchObject({ rotatedAt: statementAt, revokedAt: null });
+    expect(await t.store.getFamily(familyOf(body.refreshToken))).toMatchObject({
+      rotatedAt: statementAt,
+      revokedAt: null,
+    });
 
     // Grace still ends 10 s after the statement: later, the predecessor is reuse as before.
     t.clock.set(statementAt + t.config.refreshGraceS * 1000 + 1);
-    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken }))).toBe('REFRESH_TOKEN_REUSED');
+    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken }))).toBe(
+      'REFRESH_TOKEN_REUSED',
+    );
   });
 
   it('reuse after the grace window: REFRESH_TOKEN_REUSED, the family revoked and audited, its tokens dead', async () => {
@@ -118,7 +123,9 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const { body } = await t.login();
     const g1 = (await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).json<TokenResponse>();
     await t.post('/v1/auth/refresh', { refreshToken: g1.refreshToken });
-    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken }))).toBe('REFRESH_TOKEN_REUSED');
+    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken }))).toBe(
+      'REFRESH_TOKEN_REUSED',
+    );
   });
 
   it('a bad mac is UNAUTHORIZED and revokes nothing (knowing a family id must not end a session)', async () => {
@@ -150,7 +157,9 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
       expect(spellings).toHaveLength(3);
       for (const refreshToken of spellings) {
         // The same 32 bytes under Node's lenient decoder: only the text differs.
-        expect(Buffer.from(refreshToken.split('.')[3]!, 'base64url')).toEqual(Buffer.from(token.split('.')[3]!, 'base64url'));
+        expect(Buffer.from(refreshToken.split('.')[3]!, 'base64url')).toEqual(
+          Buffer.from(token.split('.')[3]!, 'base64url'),
+        );
         const response = await t.post('/v1/auth/refresh', { refreshToken });
         expect(response.statusCode).toBe(401);
         expect(errorCode(response)).toBe('UNAUTHORIZED');
@@ -160,7 +169,9 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const family = await t.store.getFamily(familyId);
     expect(family?.revokedAt).toBeNull();
     expect(family?.generation).toBe(1);
-    expect((await t.store.listAudit({ limit: 10 })).items.some((e) => e.action === 'refresh.reuse_detected')).toBe(false);
+    expect((await t.store.listAudit({ limit: 10 })).items.some((e) => e.action === 'refresh.reuse_detected')).toBe(
+      false,
+    );
     const next = await t.post('/v1/auth/refresh', { refreshToken: successor.refreshToken });
     expect(next.statusCode).toBe(200);
     expect(next.json<TokenResponse>().refreshToken.split('.')[2]).toBe('2');
@@ -175,7 +186,9 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const g2 = await t.post('/v1/auth/refresh', { refreshToken: g1.refreshToken });
     expect(g2.statusCode).toBe(200);
     t.clock.advance(1300 * 1000); // past the absolute expiry, though within the sliding one
-    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: g2.json<TokenResponse>().refreshToken }))).toBe('SESSION_EXPIRED');
+    expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: g2.json<TokenResponse>().refreshToken }))).toBe(
+      'SESSION_EXPIRED',
+    );
 
     const other = await t.login();
     t.clock.advance(3601 * 1000);
@@ -211,7 +224,11 @@ describe('POST /v1/auth/logout [sqlite]', () => {
     const t = await createTestApp();
     const { body } = await t.login();
     const familyId = familyOf(body.refreshToken);
-    for (const refreshToken of ['nonsense', `wxr1.${familyId}.0.${'B'.repeat(43)}`, 'wxr1.01977375-f600-7a74-b7b1-64d78a211241.0.x']) {
+    for (const refreshToken of [
+      'nonsense',
+      `wxr1.${familyId}.0.${'B'.repeat(43)}`,
+      'wxr1.01977375-f600-7a74-b7b1-64d78a211241.0.x',
+    ]) {
       expect((await t.post('/v1/auth/logout', { refreshToken })).statusCode).toBe(204);
     }
     expect((await t.store.getFamily(familyId))?.revokedAt).toBeNull();
@@ -223,10 +240,16 @@ describe('POST /v1/auth/logout [sqlite]', () => {
     const tablet = await t.login({ openid: phone.openid });
     const other = await t.login();
     expect(errorCode(await t.post('/v1/auth/logout', { all: true }))).toBe('UNAUTHORIZED');
-    const response = await t.post('/v1/auth/logout', { all: true }, { authorization: `Bearer ${phone.body.accessToken}` });
+    const response = await t.post(
+      '/v1/auth/logout',
+      { all: true },
+      { authorization: `Bearer ${phone.body.accessToken}` },
+    );
     expect(response.statusCode).toBe(204);
     for (const session of [phone, tablet]) {
-      expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: session.body.refreshToken }))).toBe('SESSION_EXPIRED');
+      expect(errorCode(await t.post('/v1/auth/refresh', { refreshToken: session.body.refreshToken }))).toBe(
+        'SESSION_EXPIRED',
+      );
     }
     expect((await t.post('/v1/auth/refresh', { refreshToken: other.body.refreshToken })).statusCode).toBe(200);
   });

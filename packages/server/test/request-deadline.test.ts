@@ -35,10 +35,15 @@ describe('request deadline [sqlite]', () => {
     const giveUp = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), deadlineMs + 5000);
     });
-    const response = await Promise.race([t.post('/v1/auth/login', { code: 'a-code-wechat-never-answers', appid: t.appid }), giveUp]);
+    const response = await Promise.race([
+      t.post('/v1/auth/login', { code: 'a-code-wechat-never-answers', appid: t.appid }),
+      giveUp,
+    ]);
     clearTimeout(timer);
     const ms = Math.round(performance.now() - started);
-    console.log(`[sqlite] request deadline: login whose WeChat call never ends → ${response?.statusCode ?? 'no answer'} in ${ms} ms (deadline ${deadlineMs} ms)`);
+    console.log(
+      `[sqlite] request deadline: login whose WeChat call never ends → ${response?.statusCode ?? 'no answer'} in ${ms} ms (deadline ${deadlineMs} ms)`,
+    );
     expect(response?.statusCode).toBe(503);
     expect(response?.headers['retry-after']).toBe('1');
     expect(response?.json()).toEqual({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: expect.any(String) } });
@@ -69,7 +74,10 @@ describe('request deadline [sqlite]', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as Store;
-    const t = await createTestApp({ env: { WXLOGIN_WECHAT_TIMEOUT_MS: '100', WXLOGIN_DB_STATEMENT_TIMEOUT_MS: '100' }, store: stalling });
+    const t = await createTestApp({
+      env: { WXLOGIN_WECHAT_TIMEOUT_MS: '100', WXLOGIN_DB_STATEMENT_TIMEOUT_MS: '100' },
+      store: stalling,
+    });
     const deadlineMs = requestDeadlineMs(t.config);
     const { body } = await t.login();
     stuck = true;

@@ -47,7 +47,9 @@ function shapeDrift(value: unknown, schema: TSchema, at = '$'): string[] {
     return [
       ...keys.filter((k) => !(k in properties)).map((k) => `${at}.${k}: not in the schema (the serializer drops it)`),
       ...[...required].filter((k) => !keys.includes(k)).map((k) => `${at}.${k}: required by the schema, missing`),
-      ...keys.filter((k) => k in properties).flatMap((k) => shapeDrift((value as Json)[k], properties[k]!, `${at}.${k}`)),
+      ...keys
+        .filter((k) => k in properties)
+        .flatMap((k) => shapeDrift((value as Json)[k], properties[k]!, `${at}.${k}`)),
     ];
   }
   return [];
@@ -121,13 +123,28 @@ describe('every answer has exactly the keys of its response schema', () => {
   });
 
   it('the check itself sees an undeclared and a missing field', () => {
-    const user = { id: 'u', appid: 'a', openid: 'o', unionid: null, phone: null, nickname: null, avatarUrl: null, status: 'active', createdAt: '' };
+    const user = {
+      id: 'u',
+      appid: 'a',
+      openid: 'o',
+      unionid: null,
+      phone: null,
+      nickname: null,
+      avatarUrl: null,
+      status: 'active',
+      createdAt: '',
+    };
     expect(shapeDrift(user, UserSchema)).toEqual([]);
-    expect(shapeDrift({ ...user, extra: 1 }, UserSchema)).toEqual(['$.extra: not in the schema (the serializer drops it)']);
+    expect(shapeDrift({ ...user, extra: 1 }, UserSchema)).toEqual([
+      '$.extra: not in the schema (the serializer drops it)',
+    ]);
     const { phone: _phone, ...withoutPhone } = user;
     expect(shapeDrift(withoutPhone, UserSchema)).toEqual(['$.phone: required by the schema, missing']);
-    expect(shapeDrift({ accessToken: 'a', refreshToken: 'r', expiresIn: 1, tokenType: 'Bearer', user: { ...user, x: 1 } }, TokenResponseSchema)).toEqual([
-      '$.user.x: not in the schema (the serializer drops it)',
-    ]);
+    expect(
+      shapeDrift(
+        { accessToken: 'a', refreshToken: 'r', expiresIn: 1, tokenType: 'Bearer', user: { ...user, x: 1 } },
+        TokenResponseSchema,
+      ),
+    ).toEqual(['$.user.x: not in the schema (the serializer drops it)']);
   });
 });

@@ -6,7 +6,8 @@ import type { User } from '../src/schemas/user.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createTestApp } from './helpers/test-app.js';
 
-const errorOf = (response: { json(): unknown }) => (response.json() as { error: { code: string; message: string } }).error;
+const errorOf = (response: { json(): unknown }) =>
+  (response.json() as { error: { code: string; message: string } }).error;
 
 describe('routes [sqlite]', () => {
   it('GET /v1/me answers the User object', async () => {
@@ -19,16 +20,36 @@ describe('routes [sqlite]', () => {
   });
 
   // wx.request has no PATCH: the mini program SDK updates the profile with POST /v1/me/profile, the same operation.
-  for (const [method, url] of [['PATCH', '/v1/me'], ['POST', '/v1/me/profile']] as const) {
+  for (const [method, url] of [
+    ['PATCH', '/v1/me'],
+    ['POST', '/v1/me/profile'],
+  ] as const) {
     it(`${method} ${url} sets and clears nickname and avatarUrl; unknown fields are stripped, not applied`, async () => {
       const t = await createTestApp();
       const { body } = await t.login();
       const patch = (payload: unknown) =>
-        t.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
+        t.app.inject({
+          method,
+          url,
+          payload: payload as object,
+          headers: { authorization: `Bearer ${body.accessToken}` },
+        });
       const nickname = '小程序用户😀'.padEnd(64, '字');
-      const updated = await patch({ nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'disabled', id: 'x', phone: '+8613800000000' });
+      const updated = await patch({
+        nickname,
+        avatarUrl: 'https://cdn.example.com/a.png',
+        status: 'disabled',
+        id: 'x',
+        phone: '+8613800000000',
+      });
       expect(updated.statusCode).toBe(200);
-      expect(updated.json<User>()).toMatchObject({ id: body.user.id, nickname, avatarUrl: 'https://cdn.example.com/a.png', status: 'active', phone: null });
+      expect(updated.json<User>()).toMatchObject({
+        id: body.user.id,
+        nickname,
+        avatarUrl: 'https://cdn.example.com/a.png',
+        status: 'active',
+        phone: null,
+      });
       const cleared = await patch({ nickname: null, avatarUrl: null });
       expect(cleared.json<User>()).toMatchObject({ nickname: null, avatarUrl: null });
       expect((await t.get('/v1/me', body.accessToken)).json<User>().nickname).toBeNull();
@@ -38,7 +59,12 @@ describe('routes [sqlite]', () => {
       const t = await createTestApp();
       const { body } = await t.login();
       const patch = (payload: unknown) =>
-        t.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${body.accessToken}` } });
+        t.app.inject({
+          method,
+          url,
+          payload: payload as object,
+          headers: { authorization: `Bearer ${body.accessToken}` },
+        });
       for (const payload of [
         { nickname: 'x'.repeat(65) },
         { nickname: '字'.repeat(65) },
@@ -78,11 +104,19 @@ describe('routes [sqlite]', () => {
     ]) {
       const response = await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: patch, headers: bearer });
       expect(response.statusCode, JSON.stringify(patch)).toBe(400);
-      expect(errorOf(response)).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/control characters/) });
+      expect(errorOf(response)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/control characters/),
+      });
     }
     expect(await t.store.getUser(body.user.id)).toMatchObject({ nickname: null, avatarUrl: null });
     // Still fine: emoji and CJK, counted in characters (code points), as PostgreSQL and MySQL count varchar(64).
-    const ok = await t.app.inject({ method: 'PATCH', url: '/v1/me', payload: { nickname: '微信😀'.repeat(21) + '名' }, headers: bearer });
+    const ok = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/me',
+      payload: { nickname: '微信😀'.repeat(21) + '名' },
+      headers: bearer,
+    });
     expect(ok.statusCode).toBe(200);
   });
 
@@ -95,13 +129,28 @@ describe('routes [sqlite]', () => {
 
   it('invalid JSON is 400, a non-JSON content type 415, a huge body 413, all in the envelope', async () => {
     const t = await createTestApp();
-    const invalid = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: '{"code":', headers: { 'content-type': 'application/json' } });
+    const invalid = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: '{"code":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(invalid.statusCode).toBe(400);
     expect(errorOf(invalid).code).toBe('VALIDATION_FAILED');
-    const empty = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: '', headers: { 'content-type': 'application/json' } });
+    const empty = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: '',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(errorOf(empty).code).toBe('VALIDATION_FAILED');
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
-      const response = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: 'code=abc', headers: { 'content-type': type } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: 'code=abc',
+        headers: { 'content-type': type },
+      });
       expect(response.statusCode, type).toBe(415);
       expect(errorOf(response).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
@@ -115,14 +164,19 @@ describe('routes [sqlite]', () => {
 
   it('unknown routes and methods are 404 NOT_FOUND in the envelope', async () => {
     const t = await createTestApp();
-    for (const [method, url] of [['GET', '/nope'], ['GET', '/v1/auth/login'], ['DELETE', '/v1/auth/refresh'], ['POST', '/v2/auth/login']] as const) {
+    for (const [method, url] of [
+      ['GET', '/nope'],
+      ['GET', '/v1/auth/login'],
+      ['DELETE', '/v1/auth/refresh'],
+      ['POST', '/v2/auth/login'],
+    ] as const) {
       const response = await t.app.inject({ method, url });
       expect(response.statusCode, `${method} ${url}`).toBe(404);
       expect(response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'Not found.' } });
     }
   });
 
-  it('a path with broken percent-encoding is 400 VALIDATION_FAILED in the error envelope, not Fastify\'s own body', async () => {
+  it("a path with broken percent-encoding is 400 VALIDATION_FAILED in the error envelope, not Fastify's own body", async () => {
     const t = await createTestApp();
     for (const url of ['/v1/%E0%A4%A', '/admin/api/users/%E0%A4%A']) {
       const response = await t.app.inject({ method: 'GET', url });
@@ -137,7 +191,15 @@ describe('routes [sqlite]', () => {
     expect(response.statusCode).toBe(200);
     const { keys } = response.json<{ keys: Record<string, unknown>[] }>();
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' });
+    expect(keys[0]).toEqual({
+      kty: 'EC',
+      crv: 'P-256',
+      x: expect.any(String),
+      y: expect.any(String),
+      kid: expect.any(String),
+      alg: 'ES256',
+      use: 'sig',
+    });
     expect(response.headers['cache-control']).toMatch(/max-age/);
   });
 
@@ -150,7 +212,11 @@ describe('routes [sqlite]', () => {
       status: 'ok',
       database: 'ok',
       redis: 'not_configured',
-      wechat: { baseUrl: t.config.wechatBaseUrl, warning: expect.stringMatching(/not WeChat's API/), circuit: 'closed' },
+      wechat: {
+        baseUrl: t.config.wechatBaseUrl,
+        warning: expect.stringMatching(/not WeChat's API/),
+        circuit: 'closed',
+      },
     });
     t.simulator.setFaults({ errcode: -1 }); // WeChat down: still ready
     expect((await t.get('/readyz')).statusCode).toBe(200);
@@ -158,7 +224,11 @@ describe('routes [sqlite]', () => {
     await t.store.close();
     const down = await t.get('/readyz');
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toMatchObject({ status: 'unavailable', database: 'unreachable', error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+    expect(down.json()).toMatchObject({
+      status: 'unavailable',
+      database: 'unreachable',
+      error: { code: 'DEPENDENCY_UNAVAILABLE' },
+    });
   });
 
   it('an unexpected failure is a 500 with a generic message and no stack', async () => {

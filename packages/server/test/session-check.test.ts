@@ -45,7 +45,9 @@ describe('session check [sqlite]', () => {
     await expect(genuine).resolves.toBeUndefined();
     await expect(riding).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     // And not from the cache either, once the genuine verdict is in it.
-    await expect(check.assertAlive({ sub: other.body.user.id, sid, appid: t.appid })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(check.assertAlive({ sub: other.body.user.id, sid, appid: t.appid })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
     await expect(check.assertAlive({ sub: owner.body.user.id, sid, appid: t.appid })).resolves.toBeUndefined();
   });
 
@@ -61,7 +63,9 @@ describe('session check [sqlite]', () => {
     check.forgetSession(sid);
     held.release();
     await expect(before).resolves.toBeUndefined(); // it began before the revocation
-    await expect(check.assertAlive({ sub: body.user.id, sid, appid: t.appid })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(check.assertAlive({ sub: body.user.id, sid, appid: t.appid })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
   });
 
   it('a verdict is cached for ttlMs on the injected clock, then judged again; maxEntries bounds the cache', async () => {

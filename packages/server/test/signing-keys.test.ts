@@ -19,8 +19,22 @@ async function memoryStore(): Promise<Store> {
 }
 
 function instance(store: Store, clock: TestClock, alg: SigningAlg = 'ES256', masterKey = randomBytes(32)) {
-  const keys = createSigningKeyRing({ store, sealer: createSealer(masterKey), clock, logger: silentLogger, alg, accessTtlSeconds: 900 });
-  const tokens = createAccessTokens({ keys, clock, issuer: 'wxlogin', audience: 'wxlogin', ttlSeconds: 900, appids: new Set([APPID]) });
+  const keys = createSigningKeyRing({
+    store,
+    sealer: createSealer(masterKey),
+    clock,
+    logger: silentLogger,
+    alg,
+    accessTtlSeconds: 900,
+  });
+  const tokens = createAccessTokens({
+    keys,
+    clock,
+    issuer: 'wxlogin',
+    audience: 'wxlogin',
+    ttlSeconds: 900,
+    appids: new Set([APPID]),
+  });
   return { keys, tokens, masterKey };
 }
 
@@ -59,25 +73,28 @@ describe('signing keys [sqlite]', () => {
     expect(kids).toEqual(new Set([rows[0]!.kid]));
   });
 
-  it.each(['ES256', 'EdDSA', 'RS256'] as const)('signs and verifies with %s, publishing kid/alg/use only public parts', async (alg) => {
-    const store = await memoryStore();
-    const clock = createTestClock();
-    const { keys, tokens } = instance(store, clock, alg);
-    await keys.init();
-    const { token, expiresIn } = await tokens.sign({ sub: SUB, appid: APPID, sid: SID });
-    expect(expiresIn).toBe(900);
-    const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(header).toEqual({ alg, kid: keys.jwks().keys[0]!.kid, typ: 'JWT' });
-    const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(Object.keys(payload).sort()).toEqual(['appid', 'aud', 'exp', 'iat', 'iss', 'sid', 'sub']);
-    expect(payload).toMatchObject({ iss: 'wxlogin', aud: 'wxlogin', sub: SUB, appid: APPID, sid: SID });
-    expect(payload.exp).toBe((payload.iat as number) + 900);
-    expect(await tokens.verify(token)).toMatchObject({ sub: SUB, sid: SID, appid: APPID });
-    const [jwk] = keys.jwks().keys;
-    expect(jwk).toMatchObject({ alg, use: 'sig' });
-    expect(jwk).not.toHaveProperty('d');
-    expect(jwk).not.toHaveProperty('p');
-  });
+  it.each(['ES256', 'EdDSA', 'RS256'] as const)(
+    'signs and verifies with %s, publishing kid/alg/use only public parts',
+    async (alg) => {
+      const store = await memoryStore();
+      const clock = createTestClock();
+      const { keys, tokens } = instance(store, clock, alg);
+      await keys.init();
+      const { token, expiresIn } = await tokens.sign({ sub: SUB, appid: APPID, sid: SID });
+      expect(expiresIn).toBe(900);
+      const header = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(header).toEqual({ alg, kid: keys.jwks().keys[0]!.kid, typ: 'JWT' });
+      const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+      expect(Object.keys(payload).sort()).toEqual(['appid', 'aud', 'exp', 'iat', 'iss', 'sid', 'sub']);
+      expect(payload).toMatchObject({ iss: 'wxlogin', aud: 'wxlogin', sub: SUB, appid: APPID, sid: SID });
+      expect(payload.exp).toBe((payload.iat as number) + 900);
+      expect(await tokens.verify(token)).toMatchObject({ sub: SUB, sid: SID, appid: APPID });
+      const [jwk] = keys.jwks().keys;
+      expect(jwk).toMatchObject({ alg, use: 'sig' });
+      expect(jwk).not.toHaveProperty('d');
+      expect(jwk).not.toHaveProperty('p');
+    },
+  );
 
   it('rotation: the new key signs, old tokens verify, JWKS lists both until the old tokens are long expired', async () => {
     const store = await memoryStore();
@@ -87,9 +104,17 @@ describe('signing keys [sqlite]', () => {
     const old = await tokens.sign({ sub: SUB, appid: APPID, sid: SID });
     const newKid = await keys.rotate('EdDSA');
     const fresh = await tokens.sign({ sub: SUB, appid: APPID, sid: SID });
-    expect(JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'EdDSA', kid: newKid });
+    expect(JSON.parse(Buffer.from(fresh.token.split('.')[0]!, 'base64url').toString())).toMatchObject({
+      alg: 'EdDSA',
+      kid: newKid,
+    });
     await expect(tokens.verify(old.token)).resolves.toMatchObject({ sub: SUB });
-    expect(keys.jwks().keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA']);
+    expect(
+      keys
+        .jwks()
+        .keys.map((k) => k.alg)
+        .sort(),
+    ).toEqual(['ES256', 'EdDSA']);
     clock.advance((900 + 90) * 1000 + 1);
     expect(keys.jwks().keys.map((k) => k.kid)).toEqual([newKid]);
   });

@@ -35,7 +35,11 @@ function flakyStore(store: Store): { store: Store; failing: { on: boolean } } {
 }
 
 const stats = (t: TestApp, query = 'window=1h'): Promise<LightMyRequestResponse> =>
-  t.app.inject({ method: 'GET', url: `/admin/api/stats?${query}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  t.app.inject({
+    method: 'GET',
+    url: `/admin/api/stats?${query}`,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
 
 describe('login stats recorder [sqlite]', () => {
   it('counts outcomes per app and minute in memory and adds them to login_stats at each flush', async () => {
@@ -197,7 +201,10 @@ describe('GET /admin/api/stats [sqlite]', () => {
     expect(day.total).toBe(7);
     expect((await stats(t, '')).json<LoginStatsReport>().window).toBe('1h');
 
-    for (const [query, code] of [['window=7d', 'VALIDATION_FAILED'], [`appid=wxnotconfigured01`, 'UNKNOWN_APP']] as const) {
+    for (const [query, code] of [
+      ['window=7d', 'VALIDATION_FAILED'],
+      [`appid=wxnotconfigured01`, 'UNKNOWN_APP'],
+    ] as const) {
       const refused = await stats(t, query);
       expect(refused.statusCode, query).toBe(400);
       expect(refused.json<{ error: { code: string } }>().error.code).toBe(code);
@@ -210,6 +217,8 @@ describe('GET /admin/api/stats [sqlite]', () => {
     await t.login();
     expect(await t.store.loginStats({ since: 0 })).toEqual([]); // still in memory: no write per login
     await t.app.close();
-    expect((await t.store.loginStats({ since: 0 })).map((r) => [r.appid, r.outcome, r.count])).toEqual([[t.appid, 'success', 2]]);
+    expect((await t.store.loginStats({ since: 0 })).map((r) => [r.appid, r.outcome, r.count])).toEqual([
+      [t.appid, 'success', 2],
+    ]);
   });
 });

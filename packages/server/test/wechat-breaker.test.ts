@@ -28,7 +28,9 @@ describe('WeChat circuit breaker through the service [sqlite]', () => {
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('4');
     // A synthetic errcode is not WeChat's: no `wechat` part in the answer.
-    expect(refused.json<ErrorEnvelope>()).toEqual({ error: { code: 'WECHAT_UNAVAILABLE', message: expect.any(String) } });
+    expect(refused.json<ErrorEnvelope>()).toEqual({
+      error: { code: 'WECHAT_UNAVAILABLE', message: expect.any(String) },
+    });
     expect(t.simulator.stats()[CODE2SESSION]).toBe(reached);
 
     // The refused code never reached WeChat: once the breaker lets a probe through, the same code logs in.

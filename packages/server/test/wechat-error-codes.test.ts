@@ -43,7 +43,10 @@ const EXPECTED_PER_API: [WeChatApi, number, WeChatErrorKind, ErrorCode][] = [
   ['stableToken', 40001, 'config', 'APP_MISCONFIGURED'],
   ['getPhoneNumber', 40029, 'invalid_code', 'INVALID_PHONE_CODE'],
 ];
-const API_PATHS: Partial<Record<WeChatApi, string>> = { stableToken: 'stable_token', getPhoneNumber: 'getuserphonenumber' };
+const API_PATHS: Partial<Record<WeChatApi, string>> = {
+  stableToken: 'stable_token',
+  getPhoneNumber: 'getuserphonenumber',
+};
 
 const wechatError = (errcode: number, api: WeChatApi = 'code2Session'): WeChatError =>
   new WeChatError({ errcode, errmsg: 'x, rid: 1-2', api, appid: 'wxa' });
@@ -56,7 +59,7 @@ describe('WeChat failure → catalogue code', () => {
     expect([answer?.code, answer?.status]).toEqual([code, ERROR_CATALOGUE[code].status]);
   });
 
-  it('covers the Contract rows of core\'s table, and anything else is WECHAT_ERROR / 502', () => {
+  it("covers the Contract rows of core's table, and anything else is WECHAT_ERROR / 502", () => {
     expect([...ERRCODE_TABLE.keys()].sort()).toEqual(EXPECTED.map(([errcode]) => errcode).sort());
     for (const errcode of [0, 1, 40003, 61024, 1400001, -2]) {
       expect(toAppError(wechatError(errcode))).toMatchObject({ code: 'WECHAT_ERROR', status: 502 });
@@ -74,12 +77,12 @@ describe('WeChat failure → catalogue code', () => {
     for (const api of ['code2Session', 'checkSession', 'resetSessionKey'] as const) {
       expect(errorCodeOfWeChat(wechatError(40029, api))).toBe('INVALID_CODE');
     }
-    expect([...API_ERRCODE_ERROR_CODES].flatMap(([api, rows]) => [...rows].map(([errcode, code]) => [api, errcode, code]))).toEqual([
-      ['getPhoneNumber', 40029, 'INVALID_PHONE_CODE'],
-    ]);
+    expect(
+      [...API_ERRCODE_ERROR_CODES].flatMap(([api, rows]) => [...rows].map(([errcode, code]) => [api, errcode, code])),
+    ).toEqual([['getPhoneNumber', 40029, 'INVALID_PHONE_CODE']]);
   });
 
-  it('keeps WeChat\'s errcode and rid, not core\'s synthetic ones, and the Retry-After', () => {
+  it("keeps WeChat's errcode and rid, not core's synthetic ones, and the Retry-After", () => {
     expect(toAppError(wechatError(40029))).toMatchObject({ wechat: { errcode: 40029, rid: '1-2' } });
     const timeout = toAppError(wechatError(SYNTHETIC_ERRCODES.TIMEOUT));
     expect([timeout?.wechat, timeout?.retryAfterSeconds]).toEqual([undefined, 1]);
@@ -90,7 +93,10 @@ describe('WeChat failure → catalogue code', () => {
     const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
     for (const [errcode, kind, code] of EXPECTED) {
       const status = ERROR_CATALOGUE[code].status;
-      const row = new RegExp(`^\\|\\s*\`?${errcode}\`?\\s*\\|.*\\|\\s*\`${kind}\`\\s*\\|\\s*\`${code}\`\\s*\\|\\s*${status}\\s*\\|`, 'm');
+      const row = new RegExp(
+        `^\\|\\s*\`?${errcode}\`?\\s*\\|.*\\|\\s*\`${kind}\`\\s*\\|\\s*\`${code}\`\\s*\\|\\s*${status}\\s*\\|`,
+        'm',
+      );
       expect(doc, `row for ${errcode}`).toMatch(row);
     }
     for (const code of Object.keys(ERROR_CATALOGUE)) expect(doc).toContain(`\`${code}\``);

@@ -48,7 +48,10 @@ async function libraryAuth(): Promise<{ auth: Auth; simulator: Simulator }> {
  * The host app of docs/api.md "Use inside your own Fastify app": its own error handler and routes, wxlogin's routes
  * under `/wx` (when `withRoutes`), `wxUserPlugin`, a protected route and a public one.
  */
-async function hostApp(auth: Auth, options: { withRoutes: boolean; plugin?: WxUserPluginOptions }): Promise<FastifyInstance> {
+async function hostApp(
+  auth: Auth,
+  options: { withRoutes: boolean; plugin?: WxUserPluginOptions },
+): Promise<FastifyInstance> {
   const app = Fastify();
   app.setErrorHandler((error, _request, reply) => {
     void reply.code(418).send({ hostError: error instanceof Error ? error.message : 'unknown' });
@@ -104,7 +107,12 @@ describe('wxUserPlugin in a host Fastify app [sqlite]', () => {
       await app.inject({ method: 'GET', url: '/orders', headers: bearer('not-a-jwt') }),
       await app.inject({ method: 'GET', url: '/orders', headers: bearer(forged) }),
     ];
-    const loggedOut = await app.inject({ method: 'POST', url: '/wx/v1/auth/logout', payload: { all: true }, headers: bearer(login.accessToken) });
+    const loggedOut = await app.inject({
+      method: 'POST',
+      url: '/wx/v1/auth/logout',
+      payload: { all: true },
+      headers: bearer(login.accessToken),
+    });
     expect(loggedOut.statusCode).toBe(204);
     refusals.push(await app.inject({ method: 'GET', url: '/orders', headers: bearer(login.accessToken) }));
 
@@ -117,7 +125,7 @@ describe('wxUserPlugin in a host Fastify app [sqlite]', () => {
     }
   });
 
-  it('a disabled user gets 403 USER_DISABLED, as on wxlogin\'s own routes', async () => {
+  it("a disabled user gets 403 USER_DISABLED, as on wxlogin's own routes", async () => {
     const { auth, simulator } = await libraryAuth();
     const app = await hostApp(auth, { withRoutes: true });
     const login = await loginThroughRoutes(app, simulator);
@@ -126,7 +134,7 @@ describe('wxUserPlugin in a host Fastify app [sqlite]', () => {
     expect([orders.statusCode, errorCode(orders)]).toEqual([403, 'USER_DISABLED']);
   });
 
-  it('the host keeps its own error handler, 404s and validation; wxlogin\'s envelope stays inside /wx', async () => {
+  it("the host keeps its own error handler, 404s and validation; wxlogin's envelope stays inside /wx", async () => {
     const { auth } = await libraryAuth();
     const app = await hostApp(auth, { withRoutes: true });
 
@@ -157,7 +165,9 @@ describe('wxUserPlugin in a host Fastify app [sqlite]', () => {
     expect(orders.json<{ user: { id: string } }>().user.id).toBe(login.user.id);
     const publicRoute = await app.inject({ method: 'GET', url: '/public', headers: bearer(login.accessToken) });
     expect(publicRoute.json()).toEqual({ userId: login.user.id });
-    expect((await app.inject({ method: 'GET', url: '/wx/v1/me', headers: bearer(login.accessToken) })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/wx/v1/me', headers: bearer(login.accessToken) })).statusCode).toBe(
+      404,
+    );
   });
 
   it('with { verify }: its claims become wxUser; a plain throw is a 401, an AppError answers as itself', async () => {
@@ -181,7 +191,7 @@ describe('wxUserPlugin in a host Fastify app [sqlite]', () => {
     expect([down.statusCode, errorCode(down)]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
   });
 
-  it('an unexpected failure of auth goes to the host\'s error handler, not answered as a 401', async () => {
+  it("an unexpected failure of auth goes to the host's error handler, not answered as a 401", async () => {
     const { auth } = await libraryAuth();
     const failing: Pick<Auth, 'verifyAccessToken'> = {
       verifyAccessToken: async () => {

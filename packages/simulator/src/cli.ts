@@ -81,11 +81,12 @@ export async function startSimulatorFromArgs(argv: readonly string[], io: CliIo 
     ...(values.quiet === true ? {} : { logger: (line: string) => out(`  ${line}`) }),
   });
   const url = await simulator.listen({ port, host });
-  const secretSource = values['dev-secret'] !== undefined
-    ? 'from --dev-secret'
-    : devSecret !== undefined
-      ? 'from WXLOGIN_SIM_DEV_SECRET'
-      : `default "${DEFAULT_DEV_SECRET}"`;
+  const secretSource =
+    values['dev-secret'] !== undefined
+      ? 'from --dev-secret'
+      : devSecret !== undefined
+        ? 'from WXLOGIN_SIM_DEV_SECRET'
+        : `default "${DEFAULT_DEV_SECRET}"`;
   out(`wxlogin-simulator listening on ${url}`);
   out(`  dev app ${DEV_APPID} (secret ${secretSource}); control API under ${url}/__sim`);
   out(`  try: curl -s -X POST ${url}/__sim/login -H 'content-type: application/json' -d '{"appid":"${DEV_APPID}"}'`);

@@ -2,7 +2,14 @@
  * `@wxlogin/simulator` — a stand-in for WeChat's mini program server API (HTTP) with a control API, for development
  * and tests. Imports nothing of wxlogin's: its crypto is its own, so it can check `@wxlogin/core`'s.
  */
-export { createSimulator, DEFAULT_DEV_SECRET, DEV_APPID, Simulator, type ListenOptions, type SimulatorOptions } from './simulator.js';
+export {
+  createSimulator,
+  DEFAULT_DEV_SECRET,
+  DEV_APPID,
+  Simulator,
+  type ListenOptions,
+  type SimulatorOptions,
+} from './simulator.js';
 export type {
   AppCredentials,
   EncryptInput,

@@ -248,9 +248,10 @@ export class Simulator implements SimulatorControl {
     }
     const route = WECHAT_ROUTE_HANDLERS.get(path);
     if (route === undefined) {
-      const answer = path === '/__sim' || path.startsWith('/__sim/')
-        ? handleControl(this, method, path, body)
-        : { status: 404, body: { error: `no route ${method} ${path}` } };
+      const answer =
+        path === '/__sim' || path.startsWith('/__sim/')
+          ? handleControl(this, method, path, body)
+          : { status: 404, body: { error: `no route ${method} ${path}` } };
       sendJson(res, answer.status, answer.body);
       this.#log(`${method} ${path} ${answer.status} ${elapsed(started)}`);
       return;

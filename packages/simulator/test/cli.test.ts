@@ -31,7 +31,9 @@ describe('startSimulatorFromArgs', () => {
 
   it('takes the dev secret from --dev-secret, else WXLOGIN_SIM_DEV_SECRET, and never prints it', async () => {
     const fromEnv = await start(['--port', '0'], { WXLOGIN_SIM_DEV_SECRET: 'env-secret-123' });
-    const fromFlag = await start(['--port', '0', '--dev-secret', 'flag-secret-456'], { WXLOGIN_SIM_DEV_SECRET: 'env-secret-123' });
+    const fromFlag = await start(['--port', '0', '--dev-secret', 'flag-secret-456'], {
+      WXLOGIN_SIM_DEV_SECRET: 'env-secret-123',
+    });
     for (const [r, secret] of [
       [fromEnv, 'env-secret-123'],
       [fromFlag, 'flag-secret-456'],
@@ -47,9 +49,9 @@ describe('startSimulatorFromArgs', () => {
   it.each([[['--port', 'abc']], [['--port', '70000']], [['--bogus']], [['extra']], [['--host', '']]])(
     'rejects %j with a CliUsageError',
     async (argv) => {
-      await expect(startSimulatorFromArgs(argv, { out: () => undefined, err: () => undefined, env: {} })).rejects.toThrow(
-        CliUsageError,
-      );
+      await expect(
+        startSimulatorFromArgs(argv, { out: () => undefined, err: () => undefined, env: {} }),
+      ).rejects.toThrow(CliUsageError);
     },
   );
 });

@@ -16,7 +16,11 @@ const legacy = (params: Record<string, string> = {}) =>
 
 /** The errcode an API call gets with `token` (40029 = the token was accepted and the bogus phone code was not). */
 async function tokenVerdict(token: unknown): Promise<unknown> {
-  const body = await t.post('/wxa/business/getuserphonenumber', { code: 'no-such-code' }, { access_token: String(token) });
+  const body = await t.post(
+    '/wxa/business/getuserphonenumber',
+    { code: 'no-such-code' },
+    { access_token: String(token) },
+  );
   return body.errcode;
 }
 const ACCEPTED = 40029;

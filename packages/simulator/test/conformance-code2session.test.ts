@@ -87,7 +87,12 @@ describe('GET /sns/jscode2session', () => {
     ['secret', 41004],
     ['js_code', 41008],
   ])('answers the missing-%s errcode %i', async (missing, errcode) => {
-    const params: Record<string, string> = { appid: DEV.appid, secret: DEV.secret, js_code: 'x', grant_type: 'authorization_code' };
+    const params: Record<string, string> = {
+      appid: DEV.appid,
+      secret: DEV.secret,
+      js_code: 'x',
+      grant_type: 'authorization_code',
+    };
     delete params[missing];
     const body = await t.get('/sns/jscode2session', params);
     expect(body.errcode).toBe(errcode);

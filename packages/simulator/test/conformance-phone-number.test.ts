@@ -41,8 +41,11 @@ describe('POST /wxa/business/getuserphonenumber', () => {
   it('gives distinct users distinct default numbers, stable per user', async () => {
     const other = t.sim.login({ appid: DEV.appid }).openid;
     const number = async (who: string) =>
-      ((await redeem({ code: t.sim.phoneCode({ appid: DEV.appid, openid: who }).code })).phone_info as { purePhoneNumber: string })
-        .purePhoneNumber;
+      (
+        (await redeem({ code: t.sim.phoneCode({ appid: DEV.appid, openid: who }).code })).phone_info as {
+          purePhoneNumber: string;
+        }
+      ).purePhoneNumber;
     const mine = await number(openid);
     expect(mine).toMatch(/^1\d{10}$/);
     expect(await number(openid)).toBe(mine);
@@ -67,7 +70,9 @@ describe('POST /wxa/business/getuserphonenumber', () => {
   });
 
   it('answers 40029 for an unknown code and for a wx.login code', async () => {
-    expect((await redeem({ code: 'e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144' })).errcode).toBe(40029);
+    expect((await redeem({ code: 'e31968a7f94cc5ee25fafc2aef2773f0bb8c3937b22520eb8ee345274d00c144' })).errcode).toBe(
+      40029,
+    );
     expect((await redeem({ code: t.sim.login({ appid: DEV.appid, openid }).code })).errcode).toBe(40029);
   });
 

@@ -65,7 +65,11 @@ describe('GET /wxa/checksession and /wxa/resetusersessionkey', () => {
     expect((await call('/wxa/checksession', { signature: sign(answer.session_key as string) })).errcode).toBe(0);
     // The old key cannot reset again, and code2Session now hands out the new key.
     expect((await call('/wxa/resetusersessionkey', { signature: sign(old) })).errcode).toBe(87009);
-    const exchanged = await t.get('/sns/jscode2session', { ...DEV, js_code: mintedBefore, grant_type: 'authorization_code' });
+    const exchanged = await t.get('/sns/jscode2session', {
+      ...DEV,
+      js_code: mintedBefore,
+      grant_type: 'authorization_code',
+    });
     expect(exchanged.session_key).toBe(answer.session_key);
   });
 

@@ -48,7 +48,9 @@ describe('control API over HTTP', () => {
       blocked: false,
     });
     await control('POST', '/__sim/login', { appid: DEV.appid, openid: first.body.openid, rotateSessionKey: false });
-    expect((await control('GET', `/__sim/users/${DEV.appid}/${first.body.openid}`)).body.sessionKey).toBe(user.body.sessionKey);
+    expect((await control('GET', `/__sim/users/${DEV.appid}/${first.body.openid}`)).body.sessionKey).toBe(
+      user.body.sessionKey,
+    );
     await control('POST', '/__sim/login', { appid: DEV.appid, openid: first.body.openid });
     expect((await control('GET', `/__sim/users/${DEV.appid}/${first.body.openid}`)).body.sessionKey).not.toBe(
       user.body.sessionKey,
@@ -73,7 +75,9 @@ describe('control API over HTTP', () => {
     const { openid } = t.sim.login({ appid: DEV.appid });
     expect((await control('POST', `/__sim/users/${DEV.appid}/${openid}/block`)).body.blocked).toBe(true);
     expect(t.sim.getUser(DEV.appid, openid)?.blocked).toBe(true);
-    expect((await control('POST', `/__sim/users/${DEV.appid}/${openid}/block`, { blocked: false })).body.blocked).toBe(false);
+    expect((await control('POST', `/__sim/users/${DEV.appid}/${openid}/block`, { blocked: false })).body.blocked).toBe(
+      false,
+    );
   });
 
   it('GET /__sim/stats counts WeChat calls per route; DELETE resets them', async () => {
@@ -111,8 +115,12 @@ describe('control API over HTTP', () => {
   it('validates phone-code and encrypt input of a known user (400)', async () => {
     t = await startSimulator();
     const { openid } = t.sim.login({ appid: DEV.appid });
-    expect((await control('POST', '/__sim/phone-code', { appid: DEV.appid, openid, phoneNumber: '+8613800138000' })).status).toBe(400);
-    expect((await control('POST', '/__sim/phone-code', { appid: DEV.appid, openid, countryCode: '+86' })).status).toBe(400);
+    expect(
+      (await control('POST', '/__sim/phone-code', { appid: DEV.appid, openid, phoneNumber: '+8613800138000' })).status,
+    ).toBe(400);
+    expect((await control('POST', '/__sim/phone-code', { appid: DEV.appid, openid, countryCode: '+86' })).status).toBe(
+      400,
+    );
     expect((await control('POST', '/__sim/encrypt', { appid: DEV.appid, openid, data: 'text' })).status).toBe(400);
   });
 
@@ -128,7 +136,9 @@ describe('the Simulator object', () => {
     t = await startSimulator({ devSecret: 'my-dev-secret' });
     const { code } = t.sim.login({ appid: DEV.appid });
     expect((await t.get('/sns/jscode2session', { ...DEV, js_code: code })).errcode).toBe(40125);
-    expect((await t.get('/sns/jscode2session', { appid: DEV.appid, secret: 'my-dev-secret', js_code: code })).openid).toBeDefined();
+    expect(
+      (await t.get('/sns/jscode2session', { appid: DEV.appid, secret: 'my-dev-secret', js_code: code })).openid,
+    ).toBeDefined();
     expect(createSimulator().appids()).toEqual([DEV.appid]);
   });
 

@@ -62,8 +62,14 @@ describe('encrypt (control API)', () => {
 
 function open(sessionKey: string, sealed: { encryptedData: string; iv: string }): string | undefined {
   try {
-    const decipher = createDecipheriv('aes-128-cbc', Buffer.from(sessionKey, 'base64'), Buffer.from(sealed.iv, 'base64'));
-    return Buffer.concat([decipher.update(Buffer.from(sealed.encryptedData, 'base64')), decipher.final()]).toString('utf8');
+    const decipher = createDecipheriv(
+      'aes-128-cbc',
+      Buffer.from(sessionKey, 'base64'),
+      Buffer.from(sealed.iv, 'base64'),
+    );
+    return Buffer.concat([decipher.update(Buffer.from(sealed.encryptedData, 'base64')), decipher.final()]).toString(
+      'utf8',
+    );
   } catch {
     return undefined;
   }

@@ -45,7 +45,15 @@ beforeAll(async () => {
       const url = new URL(req.url ?? '/', 'http://app.invalid');
       if (url.pathname === '/echo') {
         res.writeHead(200, { 'content-type': 'application/json', 'x-app': 'yes' });
-        res.end(JSON.stringify({ method: req.method, query: Object.fromEntries(url.searchParams), body, type: req.headers['content-type'], referer: req.headers.referer }));
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            query: Object.fromEntries(url.searchParams),
+            body,
+            type: req.headers['content-type'],
+            referer: req.headers.referer,
+          }),
+        );
       } else if (url.pathname === '/wait') {
         const timer = setTimeout(() => res.end('{"ok":true}'), Number(url.searchParams.get('ms')));
         res.on('close', () => clearTimeout(timer));
@@ -73,7 +81,7 @@ beforeAll(async () => {
       }
     });
   });
-  app.on('connect', (req, socket) => {
+  app.on('connect', (_req, socket) => {
     hits += 1;
     socket.end('HTTP/1.1 200 Connection Established\r\nx-app: yes\r\n\r\n');
   });
@@ -93,7 +101,15 @@ async function describeUpload(raw: Buffer, contentType: string): Promise<Record<
   const files: Record<string, { name: string; type: string; size: number; head: string }> = {};
   for (const [key, value] of form) {
     if (typeof value === 'string') fields[key] = value;
-    else files[key] = { name: value.name, type: value.type, size: value.size, head: Buffer.from(await value.arrayBuffer()).subarray(0, 3).toString('hex') };
+    else
+      files[key] = {
+        name: value.name,
+        type: value.type,
+        size: value.size,
+        head: Buffer.from(await value.arrayBuffer())
+          .subarray(0, 3)
+          .toString('hex'),
+      };
   }
   return { contentType, fields, files };
 }
@@ -102,7 +118,10 @@ function request(wx: FakeWx, options: WxRequestOptions): Promise<WxRequestSucces
   return new Promise((resolve) => wx.request({ ...options, success: resolve, fail: resolve }));
 }
 
-function upload(wx: FakeWx, options: Omit<WxUploadFileOptions, 'name'> & { name?: string }): Promise<WxUploadFileSuccess | WxError> {
+function upload(
+  wx: FakeWx,
+  options: Omit<WxUploadFileOptions, 'name'> & { name?: string },
+): Promise<WxUploadFileSuccess | WxError> {
   return new Promise((resolve) => wx.uploadFile({ name: 'file', ...options, success: resolve, fail: resolve }));
 }
 
@@ -119,7 +138,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function phoneOf(code: string): Promise<{ phoneNumber: string; purePhoneNumber: string; countryCode: string }> {
-  const token = (await t.post('/cgi-bin/stable_token', { grant_type: 'client_credential', ...DEV })).access_token as string;
+  const token = (await t.post('/cgi-bin/stable_token', { grant_type: 'client_credential', ...DEV }))
+    .access_token as string;
   const answer = await t.post('/wxa/business/getuserphonenumber', { code }, { access_token: token });
   return answer.phone_info as { phoneNumber: string; purePhoneNumber: string; countryCode: string };
 }
@@ -134,7 +154,8 @@ function fakeWx(options: Omit<FakeWxOptions, 'simulator' | 'appid'> = {}): FakeW
   return createFakeWx({ simulator: t.sim, appid: DEV.appid, ...options });
 }
 
-const exchange = (code: string) => t.get('/sns/jscode2session', { ...DEV, js_code: code, grant_type: 'authorization_code' });
+const exchange = (code: string) =>
+  t.get('/sns/jscode2session', { ...DEV, js_code: code, grant_type: 'authorization_code' });
 
 describe('fake wx.login and wx.checkSession', () => {
   it('mints codes that exchange, for one user kept across logins, as a promise or with callbacks', async () => {
@@ -144,7 +165,9 @@ describe('fake wx.login and wx.checkSession', () => {
     expect(first?.errMsg).toBe('login:ok');
     const openid = (await exchange(first?.code as string)).openid;
     expect(wx.control.openid).toBe(openid);
-    const second = await new Promise<{ code: string }>((resolve, reject) => wx.login({ success: resolve, fail: reject }));
+    const second = await new Promise<{ code: string }>((resolve, reject) =>
+      wx.login({ success: resolve, fail: reject }),
+    );
     expect((await exchange(second.code)).openid).toBe(openid);
   });
 
@@ -208,7 +231,11 @@ describe('fake wx.request', () => {
     const get = (await request(wx, { url: `${appUrl}/echo?a=1`, data: { b: 2 } })) as WxRequestSuccess;
     expect(get.data).toMatchObject({ method: 'GET', query: { a: '1', b: '2' } });
     expect(get.header['x-app']).toBe('yes');
-    const post = (await request(wx, { url: `${appUrl}/echo`, method: 'POST', data: { code: 'c1' } })) as WxRequestSuccess;
+    const post = (await request(wx, {
+      url: `${appUrl}/echo`,
+      method: 'POST',
+      data: { code: 'c1' },
+    })) as WxRequestSuccess;
     expect(post.data).toMatchObject({ method: 'POST', body: '{"code":"c1"}', type: 'application/json' });
   });
 
@@ -220,7 +247,9 @@ describe('fake wx.request', () => {
     await once(closed, 'listening');
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    expect(await request(wx, { url: `http://127.0.0.1:${deadPort}/x` })).toEqual({ errMsg: expect.stringMatching(/^request:fail /) });
+    expect(await request(wx, { url: `http://127.0.0.1:${deadPort}/x` })).toEqual({
+      errMsg: expect.stringMatching(/^request:fail /),
+    });
     expect(await request(wx, { url: `${appUrl}/slow`, timeout: 20 })).toEqual({ errMsg: 'request:fail timeout' });
     const aborted = new Promise((resolve) => {
       const task = wx.request({ url: `${appUrl}/slow`, success: resolve, fail: resolve });
@@ -249,7 +278,9 @@ describe('fake wx.request methods, headers and queue', () => {
     const wx = fakeWx();
     const before = hits;
     for (const method of ['PATCH', 'patch', 'PROPFIND']) {
-      expect(await request(wx, { url: `${appUrl}/echo`, method: method as WxRequestOptions['method'] })).toEqual({ errMsg: 'request:fail invalid method' });
+      expect(await request(wx, { url: `${appUrl}/echo`, method: method as WxRequestOptions['method'] })).toEqual({
+        errMsg: 'request:fail invalid method',
+      });
     }
     expect(hits).toBe(before);
     expect(wx.control.requests.total).toBe(0);
@@ -259,16 +290,24 @@ describe('fake wx.request methods, headers and queue', () => {
     t = await startSimulator();
     const wx = fakeWx();
     for (const method of ['OPTIONS', 'GET', 'POST', 'PUT', 'DELETE', 'TRACE'] as const) {
-      expect(((await request(wx, { url: `${appUrl}/echo`, method })) as WxRequestSuccess).data).toMatchObject({ method });
+      expect(((await request(wx, { url: `${appUrl}/echo`, method })) as WxRequestSuccess).data).toMatchObject({
+        method,
+      });
     }
     expect(await request(wx, { url: `${appUrl}/echo`, method: 'HEAD' })).toMatchObject({ statusCode: 200, data: '' });
-    expect(await request(wx, { url: `${appUrl}/tunnel`, method: 'CONNECT' })).toMatchObject({ statusCode: 200, header: { 'x-app': 'yes' } });
+    expect(await request(wx, { url: `${appUrl}/tunnel`, method: 'CONNECT' })).toMatchObject({
+      statusCode: 200,
+      header: { 'x-app': 'yes' },
+    });
   });
 
   it("sends WeChat's fixed Referer, whatever the caller sets", async () => {
     t = await startSimulator();
     const wx = fakeWx();
-    const answer = (await request(wx, { url: `${appUrl}/echo`, header: { Referer: 'https://evil.example/' } })) as WxRequestSuccess;
+    const answer = (await request(wx, {
+      url: `${appUrl}/echo`,
+      header: { Referer: 'https://evil.example/' },
+    })) as WxRequestSuccess;
     expect(answer.data).toMatchObject({ referer: `https://servicewechat.com/${DEV.appid}/0/page-frame.html` });
   });
 
@@ -277,7 +316,9 @@ describe('fake wx.request methods, headers and queue', () => {
     const wx = fakeWx({ maxConcurrentRequests: 1 });
     const first = request(wx, { url: `${appUrl}/wait?ms=150` });
     const started = Date.now();
-    const queued = new Promise((resolve) => wx.request({ url: `${appUrl}/echo`, success: resolve, fail: resolve }).abort());
+    const queued = new Promise((resolve) =>
+      wx.request({ url: `${appUrl}/echo`, success: resolve, fail: resolve }).abort(),
+    );
     expect(await queued).toEqual({ errMsg: 'request:fail abort' });
     expect(Date.now() - started).toBeLessThan(100);
     expect(await first).toMatchObject({ statusCode: 200 });
@@ -358,7 +399,10 @@ describe('fake getPhoneNumber button', () => {
     const { code } = (await wx.login()) as { code: string };
     expect((await exchange(code)).openid).toBe(openid);
     expect((await phoneOf(tap.code as string)).purePhoneNumber).toBe('13700000000');
-    expect(await wx.control.getPhoneNumber()).toEqual({ errMsg: expect.stringMatching(/^getPhoneNumber:fail/), errno: PHONE_QUOTA_ERRNO });
+    expect(await wx.control.getPhoneNumber()).toEqual({
+      errMsg: expect.stringMatching(/^getPhoneNumber:fail/),
+      errno: PHONE_QUOTA_ERRNO,
+    });
     expect(await wx.control.getPhoneNumber({ deny: true })).toEqual({ errMsg: 'getPhoneNumber:fail user deny' });
   });
 
@@ -382,12 +426,20 @@ describe('fake getPhoneNumber button', () => {
     const newKey = t.sim.getUser(DEV.appid, openid)?.sessionKey as string;
     expect(newKey).not.toBe(sessionKey);
     const again = await wx.control.getPhoneNumber({ legacy: true });
-    expect(decrypt(newKey, again.encryptedData as string, again.iv as string).purePhoneNumber).toBe(plain.purePhoneNumber);
+    expect(decrypt(newKey, again.encryptedData as string, again.iv as string).purePhoneNumber).toBe(
+      plain.purePhoneNumber,
+    );
   });
 
   it('legacy over HTTP, with an area code outside the mainland in phoneNumber', async () => {
     t = await startSimulator();
-    const wx = createFakeWx({ simulatorUrl: t.url, appid: DEV.appid, openid: 'oLegacyUser', phoneNumber: '61234567', countryCode: '852' });
+    const wx = createFakeWx({
+      simulatorUrl: t.url,
+      appid: DEV.appid,
+      openid: 'oLegacyUser',
+      phoneNumber: '61234567',
+      countryCode: '852',
+    });
     await wx.login();
     const legacy = await wx.control.getPhoneNumber({ legacy: true });
     const sessionKey = t.sim.getUser(DEV.appid, 'oLegacyUser')?.sessionKey as string;
@@ -396,7 +448,9 @@ describe('fake getPhoneNumber button', () => {
       purePhoneNumber: '61234567',
       countryCode: '852',
     });
-    expect(await phoneOf((await wx.control.getPhoneNumber()).code as string)).toMatchObject({ phoneNumber: '+85261234567' });
+    expect(await phoneOf((await wx.control.getPhoneNumber()).code as string)).toMatchObject({
+      phoneNumber: '+85261234567',
+    });
   });
 
   it('real-time verification: the same code shape under getRealtimePhoneNumber, with its own quota', async () => {
@@ -407,7 +461,9 @@ describe('fake getPhoneNumber button', () => {
     expect(tap).toEqual({ code: expect.any(String), errMsg: 'getRealtimePhoneNumber:ok' });
     expect((await phoneOf(tap.code as string)).purePhoneNumber).toBe('13900000000');
     expect(await wx.control.getPhoneNumber({ realtime: true })).toMatchObject({ errno: PHONE_QUOTA_ERRNO });
-    expect(await wx.control.getPhoneNumber({ realtime: true, deny: true })).toEqual({ errMsg: 'getRealtimePhoneNumber:fail user deny' });
+    expect(await wx.control.getPhoneNumber({ realtime: true, deny: true })).toEqual({
+      errMsg: 'getRealtimePhoneNumber:fail user deny',
+    });
     await expect(wx.control.getPhoneNumber({ realtime: true, legacy: true })).rejects.toThrow(TypeError);
   });
 });
@@ -424,11 +480,17 @@ describe('fake wx.getRandomValues', () => {
     expect(viaCallback.randomValues.byteLength).toBe(16);
     const viaPromise = await wx.getRandomValues({ length: 16 });
     expect(viaPromise?.randomValues.byteLength).toBe(16);
-    expect(Buffer.from(viaPromise?.randomValues as ArrayBuffer).equals(Buffer.from(viaCallback.randomValues))).toBe(false);
+    expect(Buffer.from(viaPromise?.randomValues as ArrayBuffer).equals(Buffer.from(viaCallback.randomValues))).toBe(
+      false,
+    );
     const failed = await new Promise<WxError>((resolve) => wx.getRandomValues({ length: 0, fail: resolve }));
     expect(failed.errMsg).toMatch(/^getRandomValues:fail /);
-    await expect(wx.getRandomValues({ length: 1_048_577 })).rejects.toMatchObject({ errMsg: expect.stringMatching(/^getRandomValues:fail /) });
-    await expect(wx.getRandomValues({} as { length: number })).rejects.toMatchObject({ errMsg: expect.stringMatching(/should be Number instead of Undefined/) });
+    await expect(wx.getRandomValues({ length: 1_048_577 })).rejects.toMatchObject({
+      errMsg: expect.stringMatching(/^getRandomValues:fail /),
+    });
+    await expect(wx.getRandomValues({} as { length: number })).rejects.toMatchObject({
+      errMsg: expect.stringMatching(/should be Number instead of Undefined/),
+    });
   });
 });
 
@@ -436,7 +498,11 @@ describe('fake privacy authorization', () => {
   it('is granted by default: getPrivacySetting says so and privacy APIs just work', async () => {
     t = await startSimulator();
     const wx = fakeWx();
-    expect(await privacySetting(wx)).toEqual({ needAuthorization: false, privacyContractName: expect.any(String), errMsg: 'getPrivacySetting:ok' });
+    expect(await privacySetting(wx)).toEqual({
+      needAuthorization: false,
+      privacyContractName: expect.any(String),
+      errMsg: 'getPrivacySetting:ok',
+    });
     expect(await requirePrivacy(wx)).toEqual({ errMsg: 'requirePrivacyAuthorize:ok' });
     expect('offNeedPrivacyAuthorization' in wx).toBe(false);
   });
@@ -445,7 +511,10 @@ describe('fake privacy authorization', () => {
     t = await startSimulator();
     let now = 1_000_000;
     const wx = fakeWx({ privacyAuthorized: false, privacyContractName: '《示例隐私保护指引》', clock: () => now });
-    expect(await privacySetting(wx)).toMatchObject({ needAuthorization: true, privacyContractName: '《示例隐私保护指引》' });
+    expect(await privacySetting(wx)).toMatchObject({
+      needAuthorization: true,
+      privacyContractName: '《示例隐私保护指引》',
+    });
     const asked: NeedPrivacyAuthorizationInfo[] = [];
     let answer: PrivacyResolveOptions = { event: 'disagree' };
     wx.onNeedPrivacyAuthorization((resolve, eventInfo) => {
@@ -453,7 +522,10 @@ describe('fake privacy authorization', () => {
       resolve({ event: 'exposureAuthorization' });
       setTimeout(() => resolve(answer), 5);
     });
-    const refused = { errMsg: 'getPhoneNumber:fail privacy permission is not authorized', errno: PRIVACY_NOT_AUTHORIZED_ERRNO };
+    const refused = {
+      errMsg: 'getPhoneNumber:fail privacy permission is not authorized',
+      errno: PRIVACY_NOT_AUTHORIZED_ERRNO,
+    };
     expect(await wx.control.getPhoneNumber()).toEqual(refused);
     expect(asked).toEqual([{ referrer: 'button.getPhoneNumber' }]);
     now += 9_999;
@@ -493,8 +565,14 @@ describe('fake privacy authorization', () => {
     expect(await requirePrivacy(agrees)).toEqual({ errMsg: 'requirePrivacyAuthorize:ok' });
     expect(agrees.control.privacyAuthorized).toBe(true);
     const refuses = fakeWx({ privacyAuthorized: false, privacyPopupChoice: 'disagree' });
-    expect(await requirePrivacy(refuses)).toEqual({ errMsg: 'requirePrivacyAuthorize:fail privacy permission is not authorized', errno: 104 });
-    expect(await refuses.control.chooseAvatar()).toEqual({ errMsg: 'chooseAvatar:fail privacy permission is not authorized', errno: 104 });
+    expect(await requirePrivacy(refuses)).toEqual({
+      errMsg: 'requirePrivacyAuthorize:fail privacy permission is not authorized',
+      errno: 104,
+    });
+    expect(await refuses.control.chooseAvatar()).toEqual({
+      errMsg: 'chooseAvatar:fail privacy permission is not authorized',
+      errno: 104,
+    });
     // wx.login is not a privacy API.
     expect((await refuses.login())?.errMsg).toBe('login:ok');
   });
@@ -515,7 +593,9 @@ describe('fake privacy authorization', () => {
     const outcome = requirePrivacy(wx);
     expect(await thrown).toBeInstanceOf(TypeError);
     expect((await outcome).errno).toBe(104);
-    expect(await new Promise((resolve) => wx.openPrivacyContract({ success: resolve }))).toEqual({ errMsg: 'openPrivacyContract:ok' });
+    expect(await new Promise((resolve) => wx.openPrivacyContract({ success: resolve }))).toEqual({
+      errMsg: 'openPrivacyContract:ok',
+    });
     expect(wx.getPrivacySetting()).toBeUndefined();
     expect(wx.openPrivacyContract()).toBeUndefined();
   });
@@ -551,15 +631,27 @@ describe('fake avatar picker and wx.uploadFile', () => {
     const wx = fakeWx();
     const { avatarUrl } = await wx.control.chooseAvatar();
     const filePath = avatarUrl as string;
-    expect(await upload(wx, { url: `${appUrl}/status/500`, filePath })).toEqual({ data: '{"error":{"code":"X"}}', statusCode: 500, errMsg: 'uploadFile:ok' });
+    expect(await upload(wx, { url: `${appUrl}/status/500`, filePath })).toEqual({
+      data: '{"error":{"code":"X"}}',
+      statusCode: 500,
+      errMsg: 'uploadFile:ok',
+    });
     const before = hits;
-    expect(await upload(wx, { url: `${appUrl}/upload`, filePath: 'http://tmp/unknown.jpeg' })).toEqual({ errMsg: 'uploadFile:fail file not found' });
-    expect(await upload(wx, { url: 'ftp://example.com/x', filePath })).toEqual({ errMsg: 'uploadFile:fail invalid url' });
+    expect(await upload(wx, { url: `${appUrl}/upload`, filePath: 'http://tmp/unknown.jpeg' })).toEqual({
+      errMsg: 'uploadFile:fail file not found',
+    });
+    expect(await upload(wx, { url: 'ftp://example.com/x', filePath })).toEqual({
+      errMsg: 'uploadFile:fail invalid url',
+    });
     wx.control.setOffline(true);
-    expect(await upload(wx, { url: `${appUrl}/upload`, filePath })).toEqual({ errMsg: expect.stringMatching(/^uploadFile:fail /) });
+    expect(await upload(wx, { url: `${appUrl}/upload`, filePath })).toEqual({
+      errMsg: expect.stringMatching(/^uploadFile:fail /),
+    });
     expect(hits).toBe(before);
     wx.control.setOffline(false);
-    expect(await upload(wx, { url: `${appUrl}/wait?ms=200`, filePath, timeout: 20 })).toEqual({ errMsg: 'uploadFile:fail timeout' });
+    expect(await upload(wx, { url: `${appUrl}/wait?ms=200`, filePath, timeout: 20 })).toEqual({
+      errMsg: 'uploadFile:fail timeout',
+    });
   });
 
   it('keeps its own limit of 10 in flight, apart from wx.request', async () => {
@@ -589,14 +681,25 @@ describe('fake relaunch and login failures', () => {
     await request(wx, { url: `${appUrl}/echo` });
     wx.control.background();
     let oldCalledBack = false;
-    wx.request({ url: `${appUrl}/wait?ms=2000`, success: () => (oldCalledBack = true), fail: () => (oldCalledBack = true) });
+    wx.request({
+      url: `${appUrl}/wait?ms=2000`,
+      success: () => (oldCalledBack = true),
+      fail: () => (oldCalledBack = true),
+    });
 
     const again = wx.control.relaunch();
     expect(again).not.toBe(wx);
     expect(again.control.openid).toBe(wx.control.openid);
     expect(again.getStorageSync('session')).toEqual({ token: 't1' });
-    expect(again.control).toMatchObject({ logins: 0, inBackground: false, privacyAuthorized: true, requests: { total: 0, inFlight: 0 } });
-    expect(await upload(again, { url: `${appUrl}/upload`, filePath: avatarUrl as string })).toEqual({ errMsg: 'uploadFile:fail file not found' });
+    expect(again.control).toMatchObject({
+      logins: 0,
+      inBackground: false,
+      privacyAuthorized: true,
+      requests: { total: 0, inFlight: 0 },
+    });
+    expect(await upload(again, { url: `${appUrl}/upload`, filePath: avatarUrl as string })).toEqual({
+      errMsg: 'uploadFile:fail file not found',
+    });
     const { code } = (await again.login()) as { code: string };
     expect((await exchange(code)).openid).toBe(wx.control.openid);
     expect(() => wx.getStorageSync('session')).toThrow(/relaunch/);

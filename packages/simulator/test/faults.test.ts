@@ -105,7 +105,11 @@ describe('fault injection', () => {
   it('PUT /__sim/faults sets them, GET reads them, {} clears them', async () => {
     t = await startSimulator();
     const put = (body: unknown) =>
-      t.request('/__sim/faults', { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      t.request('/__sim/faults', {
+        method: 'PUT',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
     const set = await put({ errcode: 40164, routes: ['/sns/jscode2session'] });
     expect(set.status).toBe(200);
     expect(await set.json()).toEqual({ errcode: 40164, routes: ['/sns/jscode2session'] });

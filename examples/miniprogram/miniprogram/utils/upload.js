@@ -28,7 +28,7 @@ function uploadAvatar(filePath) {
           let body = res.data;
           try {
             if (typeof body === 'string') body = JSON.parse(body);
-          } catch (error) {
+          } catch (_error) {
             reject(new Error('上传接口的回答不是 JSON'));
             return;
           }

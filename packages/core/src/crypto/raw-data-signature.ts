@@ -17,7 +17,9 @@ export interface RawDataSignatureInput {
 export function verifyRawDataSignature(input: RawDataSignatureInput): boolean {
   const { rawData, signature, sessionKey } = input;
   if (typeof rawData !== 'string' || typeof signature !== 'string' || typeof sessionKey !== 'string') return false;
-  const expected = createHash('sha1').update(rawData + sessionKey, 'utf8').digest();
+  const expected = createHash('sha1')
+    .update(rawData + sessionKey, 'utf8')
+    .digest();
   if (!/^[0-9a-fA-F]{40}$/.test(signature)) return false;
   return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
 }

@@ -65,7 +65,10 @@ export const ERRCODE_TABLE: ReadonlyMap<number, ErrcodeRule> = new Map<number, E
   [SYNTHETIC_ERRCODES.BAD_BODY, unavailable('HTML, truncated or non-JSON body (synthetic)')],
   [SYNTHETIC_ERRCODES.OVERLOADED, unavailable('client concurrency cap reached (synthetic)')],
   [SYNTHETIC_ERRCODES.CIRCUIT_OPEN, unavailable('circuit breaker open (synthetic)')],
-  [SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET, { kind: 'rate_limited', meaning: 'forced token refresh budget used up (synthetic)' }],
+  [
+    SYNTHETIC_ERRCODES.FORCE_REFRESH_BUDGET,
+    { kind: 'rate_limited', meaning: 'forced token refresh budget used up (synthetic)' },
+  ],
   [SYNTHETIC_ERRCODES.UNKNOWN_APP, config('appid not configured (synthetic)')],
   [40029, { kind: 'invalid_code', meaning: 'invalid code' }],
   [41008, { kind: 'invalid_code', meaning: 'missing code' }],
@@ -109,7 +112,11 @@ export const CODE_CARRYING_APIS: ReadonlySet<WeChatApi> = new Set<WeChatApi>(['c
 
 // WeChat did not take the code up: it never answered or was busy, it refused the caller (quota) or the app (config)
 // before looking at the code. A timeout counts here too: if WeChat did take the code, the retry meets 40163.
-const CODE_KEPT_KINDS: ReadonlySet<WeChatErrorKind> = new Set<WeChatErrorKind>(['unavailable', 'rate_limited', 'config']);
+const CODE_KEPT_KINDS: ReadonlySet<WeChatErrorKind> = new Set<WeChatErrorKind>([
+  'unavailable',
+  'rate_limited',
+  'config',
+]);
 
 /**
  * Whether a failed call may have used up the one-time code it carried, so that the same code must not be tried again.
@@ -128,5 +135,9 @@ export function isCodeConsumed(kind: WeChatErrorKind, api: WeChatApi): boolean {
  * @returns the kind and a short meaning; unlisted errcodes are `unknown`.
  */
 export function classifyErrcode(errcode: number, api?: WeChatApi): ErrcodeRule {
-  return (api === undefined ? undefined : API_ERRCODE_TABLE.get(api)?.get(errcode)) ?? ERRCODE_TABLE.get(errcode) ?? UNKNOWN_RULE;
+  return (
+    (api === undefined ? undefined : API_ERRCODE_TABLE.get(api)?.get(errcode)) ??
+    ERRCODE_TABLE.get(errcode) ??
+    UNKNOWN_RULE
+  );
 }

@@ -30,7 +30,10 @@ export interface ScriptedWeChat {
 /** Writes a JSON answer with status 200, as WeChat does even for errors. */
 export function answer(res: ServerResponse, body: unknown, status = 200): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; encoding=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; encoding=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -16,7 +16,10 @@ export interface SdkHarness {
  * rules and records and the simulator's faults and counters reset after each, and at the end the check that every
  * device's SDK — relaunches included — reached for no global the mini program engine lacks.
  */
-export function useSdkHarness(env: Record<string, string> = {}, defaults: (n: number) => DeviceOptions = () => ({})): SdkHarness {
+export function useSdkHarness(
+  env: Record<string, string> = {},
+  defaults: (n: number) => DeviceOptions = () => ({}),
+): SdkHarness {
   let service: RunningService | undefined;
   let relay: Relay | undefined;
   const devices: Device[] = [];

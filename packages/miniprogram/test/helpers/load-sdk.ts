@@ -41,14 +41,23 @@ export function loadSdk(wx: unknown): LoadedSdk {
     const module = { exports: {} as Record<string, unknown> };
     modules.set(file, module);
     // CommonJS as mini program npm runs it: `require`, `module` and `exports` are parameters, not globals.
-    const wrapper = vm.runInContext(`(function (exports, require, module) {${readFileSync(file, 'utf8')}\n})`, context, {
-      filename: file,
-    }) as (exports: unknown, require: (specifier: string) => unknown, module: unknown) => void;
-    wrapper(module.exports, (specifier) => {
-      if (!specifier.startsWith('.')) throw new Error(`the SDK requires "${specifier}": it must have no dependencies`);
-      const target = normalize(join(dirname(file), specifier));
-      return load(target.endsWith('.js') ? target : `${target}.js`);
-    }, module);
+    const wrapper = vm.runInContext(
+      `(function (exports, require, module) {${readFileSync(file, 'utf8')}\n})`,
+      context,
+      {
+        filename: file,
+      },
+    ) as (exports: unknown, require: (specifier: string) => unknown, module: unknown) => void;
+    wrapper(
+      module.exports,
+      (specifier) => {
+        if (!specifier.startsWith('.'))
+          throw new Error(`the SDK requires "${specifier}": it must have no dependencies`);
+        const target = normalize(join(dirname(file), specifier));
+        return load(target.endsWith('.js') ? target : `${target}.js`);
+      },
+      module,
+    );
     return module.exports;
   };
 

@@ -35,7 +35,8 @@ export async function startRelay(upstream: string): Promise<Relay> {
   const relay: Relay = {
     url: '',
     calls: [],
-    callsTo: (path, method) => relay.calls.filter((c) => c.path === path && (method === undefined || c.method === method)),
+    callsTo: (path, method) =>
+      relay.calls.filter((c) => c.path === path && (method === undefined || c.method === method)),
     rule: undefined,
     onAnswer: undefined,
     close: async () => {
@@ -58,7 +59,8 @@ export async function startRelay(upstream: string): Promise<Relay> {
       if (typeof action === 'object') await new Promise((resolve) => setTimeout(resolve, action.delayMs));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;
+        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
+          headers[name] = value;
       }
       const answer = await fetch(`${upstream}${req.url ?? '/'}`, {
         method: call.method,

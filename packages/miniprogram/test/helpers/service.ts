@@ -59,7 +59,10 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
     async admin(method, path, body) {
       const response = await fetch(`${url}/admin/api${path}`, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();

@@ -6,7 +6,12 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The admin view of a `users` row. */
 export function toAdminUser(row: UserRow): AdminUser {
-  return { ...toUser(row), disabledReason: row.disabledReason, lastLoginAt: iso(row.lastLoginAt), updatedAt: iso(row.updatedAt) };
+  return {
+    ...toUser(row),
+    disabledReason: row.disabledReason,
+    lastLoginAt: iso(row.lastLoginAt),
+    updatedAt: iso(row.updatedAt),
+  };
 }
 
 /** The admin view of a `refresh_families` row at time `now`. */
@@ -43,7 +48,9 @@ function parseDetail(text: string | null): Record<string, unknown> | null {
   if (text === null) return null;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { value };
   } catch {
     return null;
   }

@@ -77,9 +77,12 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
 
     async disableUser(id, reason) {
       // PostgreSQL refuses NUL in text: a 500 otherwise.
-      if (reason?.includes('\u0000')) throw new AppError('VALIDATION_FAILED', 'reason must not contain NUL characters.');
+      if (reason?.includes('\u0000'))
+        throw new AppError('VALIDATION_FAILED', 'reason must not contain NUL characters.');
       await requireUser(id);
-      return toAdminUser(found(await setUserDisabled(ctx, id, { disabled: true, reason: reason ?? null, actor: ACTOR })));
+      return toAdminUser(
+        found(await setUserDisabled(ctx, id, { disabled: true, reason: reason ?? null, actor: ACTOR })),
+      );
     },
 
     async enableUser(id) {

@@ -35,7 +35,10 @@ function bindForm(input: BindPhoneInput): BindForm {
   const { code, encryptedData, iv } = input;
   if (present(code) && !present(encryptedData) && !present(iv)) {
     if (typeof code !== 'string' || code.length === 0 || code.length > CODE_MAX) {
-      throw new AppError('VALIDATION_FAILED', 'code must be a non-empty string (the code of the getPhoneNumber button).');
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'code must be a non-empty string (the code of the getPhoneNumber button).',
+      );
     }
     return { via: 'code', code };
   }
@@ -45,7 +48,10 @@ function bindForm(input: BindPhoneInput): BindForm {
     }
     return { via: 'encrypted_data', encryptedData, iv };
   }
-  throw new AppError('VALIDATION_FAILED', 'Send exactly one of { code } (getPhoneNumber button) or { encryptedData, iv }.');
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'Send exactly one of { code } (getPhoneNumber button) or { encryptedData, iv }.',
+  );
 }
 
 /**
@@ -74,7 +80,8 @@ export async function bindPhone(ctx: AuthContext, claims: AccessTokenClaims, inp
     // Under the lease, so two binds at the limit cannot both pass, and before WeChat, so an over-limit request
     // leaves its code unspent.
     await assertUnderBindLimit(ctx, user);
-    const phone = form.via === 'code' ? await phoneByCode(ctx, user, form.code) : await phoneByEncryptedData(ctx, user, form);
+    const phone =
+      form.via === 'code' ? await phoneByCode(ctx, user, form.code) : await phoneByEncryptedData(ctx, user, form);
     if (user.phoneE164 === phone) return toUser(user);
     return toUser(await bind(ctx, user, phone, form.via));
   } finally {
@@ -106,12 +113,16 @@ async function phoneByCode(ctx: AuthContext, user: UserRow, code: string): Promi
   } catch (error) {
     const appError = toAppError(error);
     ctx.metrics?.phoneCodeRedeemed(user.appid, appError?.code ?? INTERNAL_ERROR);
-    ctx.logger.info({ appid: user.appid, userId: user.id, errorCode: appError?.code ?? 'unexpected' }, 'phone code refused');
+    ctx.logger.info(
+      { appid: user.appid, userId: user.id, errorCode: appError?.code ?? 'unexpected' },
+      'phone code refused',
+    );
     throw appError ?? error;
   }
   ctx.metrics?.phoneCodeRedeemed(user.appid, 'success');
   const phone = toE164(result.countryCode, result.purePhoneNumber);
-  if (phone === undefined) throw new AppError('WECHAT_ERROR', 'WeChat answered a phone number that is not a valid number.');
+  if (phone === undefined)
+    throw new AppError('WECHAT_ERROR', 'WeChat answered a phone number that is not a valid number.');
   return phone;
 }
 
@@ -122,7 +133,8 @@ async function phoneByEncryptedData(
 ): Promise<string> {
   const data = await decryptForUser(ctx, user, form);
   const phone = toE164(data.countryCode, data.purePhoneNumber);
-  if (phone === undefined) throw new AppError('DECRYPT_FAILED', 'The decrypted data carries no phone number (countryCode, purePhoneNumber).');
+  if (phone === undefined)
+    throw new AppError('DECRYPT_FAILED', 'The decrypted data carries no phone number (countryCode, purePhoneNumber).');
   return phone;
 }
 

@@ -73,7 +73,14 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
   const shared = openSharedState(config.redisUrl, { redis: options.redis, logger });
   try {
     if (ownsStore && config.migrate === 'auto') await store.migrate();
-    const keys = createSigningKeyRing({ store, sealer, clock, logger, alg: config.jwtAlg, accessTtlSeconds: config.accessTtl });
+    const keys = createSigningKeyRing({
+      store,
+      sealer,
+      clock,
+      logger,
+      alg: config.jwtAlg,
+      accessTtlSeconds: config.accessTtl,
+    });
     await keys.init();
 
     const wechat =

@@ -8,7 +8,8 @@ import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { activeUser } from './active-user.js';
 import type { AuthContext } from './context.js';
 
-const STALE_MESSAGE = 'No usable session_key is stored for this user: call wx.login() again, then retry with fresh data.';
+const STALE_MESSAGE =
+  'No usable session_key is stored for this user: call wx.login() again, then retry with fresh data.';
 
 /**
  * The user's stored session_key, unsealed. `WECHAT_SESSION_STALE` when there is none, or when it no longer opens
@@ -44,13 +45,21 @@ export async function decryptForUser(ctx: AuthContext, user: UserRow, input: Dec
     });
   } catch (error) {
     const appError = toAppError(error);
-    if (appError) ctx.logger.debug({ appid: user.appid, userId: user.id, reason: (error as { reason?: string }).reason }, 'decrypt refused');
+    if (appError)
+      ctx.logger.debug(
+        { appid: user.appid, userId: user.id, reason: (error as { reason?: string }).reason },
+        'decrypt refused',
+      );
     throw appError ?? error;
   }
 }
 
 /** `POST /v1/me/decrypt`: the decrypted object (watermark included) of the token's user. */
-export async function decrypt(ctx: AuthContext, claims: AccessTokenClaims, input: DecryptInput): Promise<{ data: DecryptedData }> {
+export async function decrypt(
+  ctx: AuthContext,
+  claims: AccessTokenClaims,
+  input: DecryptInput,
+): Promise<{ data: DecryptedData }> {
   const user = await activeUser(ctx, claims.sub);
   return { data: await decryptForUser(ctx, user, input) };
 }

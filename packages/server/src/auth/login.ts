@@ -36,7 +36,10 @@ export function resolveAppid(ctx: AuthContext, appid: string | undefined): strin
   const apps = ctx.config.apps;
   if (appid === undefined || appid === '') {
     if (apps.length === 1) return apps[0]!.appid;
-    throw new AppError('VALIDATION_FAILED', 'appid is required: this server has more than one mini program configured.');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'appid is required: this server has more than one mini program configured.',
+    );
   }
   if (!apps.some((a) => a.appid === appid)) throw new AppError('UNKNOWN_APP');
   return appid;
@@ -51,7 +54,10 @@ function validate(input: LoginInput): void {
     input.loginNonce !== undefined &&
     (typeof input.loginNonce !== 'string' || input.loginNonce.length === 0 || input.loginNonce.length > LOGIN_NONCE_MAX)
   ) {
-    throw new AppError('VALIDATION_FAILED', `loginNonce must be a non-empty string of at most ${LOGIN_NONCE_MAX} characters.`);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `loginNonce must be a non-empty string of at most ${LOGIN_NONCE_MAX} characters.`,
+    );
   }
 }
 
@@ -116,7 +122,11 @@ async function own(ctx: AuthContext, claim: Claim, claimedAt: number): Promise<L
  * crashed or killed instance): take it over, atomically, so exactly one of the requests that find it calls WeChat.
  * Answers the new claim, or undefined when the row is not stale or another request took it first.
  */
-async function takeOverIfStale(ctx: AuthContext, row: LoginCodeRow, nonceHash: string | null): Promise<number | undefined> {
+async function takeOverIfStale(
+  ctx: AuthContext,
+  row: LoginCodeRow,
+  nonceHash: string | null,
+): Promise<number | undefined> {
   const now = ctx.clock();
   const staleBefore = now - (ctx.config.wechatTimeoutMs + STALE_PENDING_MARGIN_MS);
   if ((row.claimedAt ?? row.createdAt) >= staleBefore) return undefined;
@@ -202,7 +212,11 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
 }
 
 /** Answers a code someone else claimed, from its memo row as the wait left it. */
-async function replay(ctx: AuthContext, row: LoginCodeRow | undefined, nonceHash: string | null): Promise<LoginResponse> {
+async function replay(
+  ctx: AuthContext,
+  row: LoginCodeRow | undefined,
+  nonceHash: string | null,
+): Promise<LoginResponse> {
   if (!row) {
     // The first request failed transiently and freed the code; this one raced it.
     throw new AppError('WECHAT_UNAVAILABLE', undefined, { retryAfterSeconds: 1 });

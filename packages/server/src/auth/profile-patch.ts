@@ -6,6 +6,7 @@ import type { ProfilePatch } from '../schemas/user.js';
 const TEMP_PATH_PATTERN = /^(wxfile:\/\/|https?:\/\/(tmp|usr|store)\/)/i;
 
 // C0 controls and DEL: never part of a name or a URL, and PostgreSQL refuses NUL in text outright (a 500).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it must find
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 const UPLOAD_HINT =
@@ -19,7 +20,8 @@ export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
     else if (typeof patch.nickname !== 'string') throw new AppError('VALIDATION_FAILED', 'nickname must be a string.');
     else {
       const nickname = patch.nickname.trim();
-      if (CONTROL_CHARACTER.test(nickname)) throw new AppError('VALIDATION_FAILED', 'nickname must not contain control characters.');
+      if (CONTROL_CHARACTER.test(nickname))
+        throw new AppError('VALIDATION_FAILED', 'nickname must not contain control characters.');
       if ([...nickname].length > NICKNAME_MAX) {
         throw new AppError('VALIDATION_FAILED', `nickname must be at most ${NICKNAME_MAX} characters.`);
       }
@@ -28,10 +30,12 @@ export function validateProfilePatch(patch: ProfilePatch): ProfilePatch {
   }
   if (patch.avatarUrl !== undefined) {
     if (patch.avatarUrl === null) out.avatarUrl = null;
-    else if (typeof patch.avatarUrl !== 'string') throw new AppError('VALIDATION_FAILED', 'avatarUrl must be a string.');
+    else if (typeof patch.avatarUrl !== 'string')
+      throw new AppError('VALIDATION_FAILED', 'avatarUrl must be a string.');
     else {
       const url = patch.avatarUrl.trim();
-      if (CONTROL_CHARACTER.test(url)) throw new AppError('VALIDATION_FAILED', 'avatarUrl must not contain control characters.');
+      if (CONTROL_CHARACTER.test(url))
+        throw new AppError('VALIDATION_FAILED', 'avatarUrl must not contain control characters.');
       if (TEMP_PATH_PATTERN.test(url)) throw new AppError('VALIDATION_FAILED', `${UPLOAD_HINT}.`);
       if (url.length > AVATAR_URL_MAX) {
         throw new AppError('VALIDATION_FAILED', `avatarUrl must be at most ${AVATAR_URL_MAX} characters.`);

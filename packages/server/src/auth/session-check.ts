@@ -36,7 +36,12 @@ export interface SessionCheck {
  * A session check over the store. A verdict is trusted for `ttlMs` (default 5 s) of the clock; the cache holds at most
  * `maxEntries` (default 10 000), the least recently used going first.
  */
-export function createSessionCheck(options: { store: Store; clock: Clock; ttlMs?: number; maxEntries?: number }): SessionCheck {
+export function createSessionCheck(options: {
+  store: Store;
+  clock: Clock;
+  ttlMs?: number;
+  maxEntries?: number;
+}): SessionCheck {
   const { store, clock } = options;
   // Keyed by everything the verdict depends on: a verdict on (sid, sub, appid) must never answer for a token that
   // names the same sid with another user or app, whether cached or still being judged.

@@ -11,7 +11,11 @@ export const PHONE_UNBOUND_ACTION = 'phone.unbound';
  * Undefined when there is no such user; a user without a number is answered unchanged (still audited, as the
  * operator's action).
  */
-export async function unbindPhone(ctx: AuthContext, userId: string, actor: LifecycleActor): Promise<UserRow | undefined> {
+export async function unbindPhone(
+  ctx: AuthContext,
+  userId: string,
+  actor: LifecycleActor,
+): Promise<UserRow | undefined> {
   const before = await ctx.store.getUser(userId);
   if (!before) return undefined;
   const now = ctx.clock();

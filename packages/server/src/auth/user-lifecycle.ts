@@ -44,7 +44,8 @@ export async function deleteUser(ctx: AuthContext, userId: string, actor: Lifecy
  * `verifyAccessToken` accepted (so a disabled user cannot). `UNAUTHORIZED` when the user is gone already.
  */
 export async function deleteMe(ctx: AuthContext, claims: AccessTokenClaims): Promise<void> {
-  if (!(await deleteUser(ctx, claims.sub, `user:${claims.sub}`))) throw new AppError('UNAUTHORIZED', 'The session has ended.');
+  if (!(await deleteUser(ctx, claims.sub, `user:${claims.sub}`)))
+    throw new AppError('UNAUTHORIZED', 'The session has ended.');
 }
 
 /**
@@ -74,7 +75,11 @@ export async function setUserDisabled(
 }
 
 /** Ends every session of a user, audited as `user.sessions_revoked`. Undefined when there is no such user. */
-export async function revokeUserSessions(ctx: AuthContext, userId: string, actor: LifecycleActor): Promise<number | undefined> {
+export async function revokeUserSessions(
+  ctx: AuthContext,
+  userId: string,
+  actor: LifecycleActor,
+): Promise<number | undefined> {
   const user = await ctx.store.getUser(userId);
   if (!user) return undefined;
   const now = ctx.clock();

@@ -16,7 +16,8 @@ export interface BannerInput {
 export function devBanner(input: BannerInput): string {
   const { serviceUrl: api, simulatorUrl: sim, appid } = input;
   const json = `-H 'content-type: application/json'`;
-  const field = (name: string, from: string): string => `$(printf '%s' "${from}" | sed -E 's/.*"${name}":"([^"]*)".*/\\1/')`;
+  const field = (name: string, from: string): string =>
+    `$(printf '%s' "${from}" | sed -E 's/.*"${name}":"([^"]*)".*/\\1/')`;
   return [
     '',
     `wxlogin dev — service ${api}, WeChat simulator ${sim}`,

@@ -23,7 +23,10 @@ export async function withConfiguredStore<T>(
 ): Promise<T | undefined> {
   let config: WxloginConfig;
   try {
-    config = loadConfig({ env: options.env ?? process.env, ...(options.config === undefined ? {} : { configFile: options.config }) });
+    config = loadConfig({
+      env: options.env ?? process.env,
+      ...(options.config === undefined ? {} : { configFile: options.config }),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`wxlogin ${command}: refusing to run:\n${error.message}\n`);

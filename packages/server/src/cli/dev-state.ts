@@ -26,7 +26,11 @@ export function loadOrCreateDevState(dir: string): DevState {
   }
   if (text !== undefined) {
     const parsed = JSON.parse(text) as Partial<DevState>;
-    if (typeof parsed.masterKey !== 'string' || typeof parsed.adminToken !== 'string' || typeof parsed.devSecret !== 'string') {
+    if (
+      typeof parsed.masterKey !== 'string' ||
+      typeof parsed.adminToken !== 'string' ||
+      typeof parsed.devSecret !== 'string'
+    ) {
       throw new Error(`${file} is incomplete; delete the ${dir} folder to start the dev setup afresh`);
     }
     return { masterKey: parsed.masterKey, adminToken: parsed.adminToken, devSecret: parsed.devSecret };

@@ -39,7 +39,14 @@ export async function keysRotate(options: KeysRotateOptions = {}): Promise<KeysR
     masterKey.fill(0);
     const alg = options.alg ?? config.jwtAlg;
     const before = (await store.listSigningKeys()).filter((k) => k.retiredAt === null).map((k) => k.kid);
-    const ring = createSigningKeyRing({ store, sealer, clock: systemClock, logger: silentLogger, alg, accessTtlSeconds: config.accessTtl });
+    const ring = createSigningKeyRing({
+      store,
+      sealer,
+      clock: systemClock,
+      logger: silentLogger,
+      alg,
+      accessTtlSeconds: config.accessTtl,
+    });
     let kid: string;
     if (before.length === 0) {
       // A fresh database: the first key is the rotation (rotating right after would retire a key nobody used).

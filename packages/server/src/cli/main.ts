@@ -13,14 +13,16 @@ const port = (value: string): number => {
 
 /** The `wxlogin` command line (bin of `@wxlogin/server`). `argv` as `process.argv`. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = new Command('wxlogin')
-    .description('WeChat Mini Program login service')
-    .showHelpAfterError();
+  const program = new Command('wxlogin').description('WeChat Mini Program login service').showHelpAfterError();
 
   program
     .command('dev')
     .description('service on 127.0.0.1:3000 + WeChat simulator on 127.0.0.1:3001, SQLite in .wxlogin/')
-    .option('--host <address>', 'address of the service and the simulator (0.0.0.0: real-device preview on a LAN)', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address of the service and the simulator (0.0.0.0: real-device preview on a LAN)',
+      '127.0.0.1',
+    )
     .option('--port <port>', 'service port', port, 3000)
     .option('--simulator-port <port>', 'simulator port', port, 3001)
     .option('--state-dir <dir>', 'folder for the dev database and generated secrets', '.wxlogin')

@@ -17,7 +17,10 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions = {}): Promise<FastifyInstance | undefined> {
   let config: WxloginConfig;
   try {
-    config = loadConfig({ env: options.env ?? process.env, ...(options.config === undefined ? {} : { configFile: options.config }) });
+    config = loadConfig({
+      env: options.env ?? process.env,
+      ...(options.config === undefined ? {} : { configFile: options.config }),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`wxlogin serve: refusing to start:\n${error.message}\n`);

@@ -13,8 +13,7 @@ import { ConfigSchema, envNameOf, isSecretKey, type ConfigInput } from './schema
  * The validated, frozen configuration of the service. `JSON.stringify` / `util.inspect` of it (or of one of its
  * apps) show secrets as `[redacted]`.
  */
-export interface WxloginConfig
-  extends Readonly<Omit<ConfigInput, 'apps' | 'trustProxy' | 'masterKey'>> {
+export interface WxloginConfig extends Readonly<Omit<ConfigInput, 'apps' | 'trustProxy' | 'masterKey'>> {
   readonly apps: readonly AppCredentials[];
   /** The 32-byte master key, base64 (canonical form). */
   readonly masterKey: string;
@@ -61,7 +60,8 @@ export function loadConfig(options: LoadConfigOptions = {}): WxloginConfig {
   const converted = Value.Convert(ConfigSchema, raw) as Record<string, unknown>;
   const reported = new Set<string>();
   for (const error of Value.Errors(ConfigSchema, converted)) {
-    const missing = error.keyword === 'required' ? (error.params as { requiredProperties?: string[] }).requiredProperties : undefined;
+    const missing =
+      error.keyword === 'required' ? (error.params as { requiredProperties?: string[] }).requiredProperties : undefined;
     if (missing) {
       for (const key of missing) {
         reported.add(key);
@@ -76,16 +76,25 @@ export function loadConfig(options: LoadConfigOptions = {}): WxloginConfig {
   }
 
   const input = converted as ConfigInput;
-  const apps = reported.has('apps') || input.apps === undefined ? [] : parseApps(input.apps, envNameOf('apps'), problems);
+  const apps =
+    reported.has('apps') || input.apps === undefined ? [] : parseApps(input.apps, envNameOf('apps'), problems);
   const masterKey =
-    reported.has('masterKey') || input.masterKey === undefined ? undefined : parseMasterKey(input.masterKey, envNameOf('masterKey'), problems);
-  const trustProxy = reported.has('trustProxy') ? false : parseTrustProxy(input.trustProxy, envNameOf('trustProxy'), problems);
+    reported.has('masterKey') || input.masterKey === undefined
+      ? undefined
+      : parseMasterKey(input.masterKey, envNameOf('masterKey'), problems);
+  const trustProxy = reported.has('trustProxy')
+    ? false
+    : parseTrustProxy(input.trustProxy, envNameOf('trustProxy'), problems);
   if (!reported.has('databaseUrl')) checkDatabaseUrl(input.databaseUrl, problems);
   if (!reported.has('redisUrl') && input.redisUrl !== undefined && !/^rediss?:\/\//.test(input.redisUrl)) {
     problems.push(`${envNameOf('redisUrl')}: must start with redis:// or rediss://`);
   }
   if (!reported.has('wechatBaseUrl')) checkHttpUrl(input.wechatBaseUrl, envNameOf('wechatBaseUrl'), problems);
-  if (!reported.has('refreshTtl') && !reported.has('refreshAbsoluteTtl') && input.refreshTtl > input.refreshAbsoluteTtl) {
+  if (
+    !reported.has('refreshTtl') &&
+    !reported.has('refreshAbsoluteTtl') &&
+    input.refreshTtl > input.refreshAbsoluteTtl
+  ) {
     problems.push(`${envNameOf('refreshTtl')}: must not exceed ${envNameOf('refreshAbsoluteTtl')}`);
   }
 
@@ -132,7 +141,8 @@ function readConfigFile(path: string, raw: Record<string, unknown>, problems: st
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const reason = error instanceof SyntaxError ? 'not valid JSON' : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
+    const reason =
+      error instanceof SyntaxError ? 'not valid JSON' : ((error as NodeJS.ErrnoException).code ?? 'unreadable');
     problems.push(`--config ${path}: ${reason}`);
     return;
   }
@@ -187,7 +197,8 @@ function checkHttpUrl(url: string, name: string, problems: string[]): void {
   let ok = false;
   try {
     const parsed = new URL(url);
-    ok = (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.username === '' && parsed.password === '';
+    ok =
+      (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.username === '' && parsed.password === '';
   } catch {
     ok = false;
   }

@@ -23,7 +23,10 @@ export function parseApps(
 ): AppCredentials[] {
   const entries: { appid: string; secret: string }[] = [];
   if (typeof input === 'string') {
-    const parts = input.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    const parts = input
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
     if (parts.length === 0) problems.push(`${name}: no app configured; expected appid:secret[,appid:secret…]`);
     parts.forEach((part, i) => {
       const at = part.indexOf(':');
@@ -42,7 +45,9 @@ export function parseApps(
   const seen = new Set<string>();
   entries.forEach(({ appid, secret }, i) => {
     if (!APPID_PATTERN.test(appid)) {
-      problems.push(`${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most ${CONFIGURED_APPID_MAX})`);
+      problems.push(
+        `${name}: entry ${i + 1} has an invalid appid (letters, digits, '_' or '-', at most ${CONFIGURED_APPID_MAX})`,
+      );
       return;
     }
     if (secret.length === 0) {

@@ -9,7 +9,10 @@ export function parseTrustProxy(value: string, name: string, problems: string[])
   if (text === '' || text === 'off' || text === 'false' || text === '0') return false;
   if (text === 'true' || text === 'on') return true;
   if (/^\d+$/.test(text)) return Number(text);
-  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   for (const item of items) {
     const [addr, bits, extra] = item.split('/');
     const family = isIP(addr ?? '');

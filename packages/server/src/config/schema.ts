@@ -22,7 +22,10 @@ export const ConfigSchema = Type.Object({
   keepAliveTimeoutMs: int(1000, 72_000, 600_000),
   /** `appid:secret,appid:secret`, or (config file) a list of `{ appid, secret }`. */
   apps: Type.Union(
-    [Type.String(), Type.Array(Type.Object({ appid: Type.String(), secret: Type.String() }, { additionalProperties: false }))],
+    [
+      Type.String(),
+      Type.Array(Type.Object({ appid: Type.String(), secret: Type.String() }, { additionalProperties: false })),
+    ],
     { secret: true },
   ),
   databaseUrl: Type.String({ minLength: 1, default: 'sqlite:./wxlogin.db', secret: true }),

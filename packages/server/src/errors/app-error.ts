@@ -48,7 +48,13 @@ export class AppError extends Error {
   }
 
   /** The plain form, for logs: no cause, no stack. */
-  toJSON(): { name: 'AppError'; code: ErrorCode; message: string; wechat?: WeChatErrorDetail; retryAfterSeconds?: number } {
+  toJSON(): {
+    name: 'AppError';
+    code: ErrorCode;
+    message: string;
+    wechat?: WeChatErrorDetail;
+    retryAfterSeconds?: number;
+  } {
     return {
       name: this.name,
       code: this.code,

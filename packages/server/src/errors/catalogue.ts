@@ -33,7 +33,10 @@ export const ERROR_CATALOGUE = {
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   WECHAT_RATE_LIMITED: { status: 429, message: 'WeChat rate-limited this user; retry later.' },
-  APP_MISCONFIGURED: { status: 500, message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).' },
+  APP_MISCONFIGURED: {
+    status: 500,
+    message: 'The mini program is misconfigured on the server (appid, secret or IP whitelist).',
+  },
   WECHAT_ERROR: { status: 502, message: 'WeChat answered with an error.' },
   WECHAT_UNAVAILABLE: { status: 503, message: 'WeChat is unavailable; retry later.' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'A dependency of the service is unavailable.' },

@@ -29,7 +29,8 @@ export function toAppError(error: unknown): AppError | undefined {
     });
   }
   // DecryptError's two classes share the catalogue's names (`satisfies` keeps them so).
-  if (error instanceof DecryptError) return new AppError(error.code satisfies ErrorCode, error.message, { cause: error });
+  if (error instanceof DecryptError)
+    return new AppError(error.code satisfies ErrorCode, error.message, { cause: error });
   if (isDatabaseUnavailable(error)) {
     // Only what failed, not the driver's error: MySQL's carries the statement with its values (a phone number…).
     const cause = { code: typeof error.code === 'string' ? error.code : error.message };

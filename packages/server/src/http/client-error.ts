@@ -73,7 +73,9 @@ export function cutByServer(socket: Socket | undefined | null): ErrorCode | unde
  * `Connection: close`, then the connection is closed. Logged at `debug` (a timeout at `info`): a client's mistake
  * or a slow network, never the service's failure.
  */
-export function clientErrorHandler(log: () => FastifyBaseLogger): NonNullable<FastifyServerOptions['clientErrorHandler']> {
+export function clientErrorHandler(
+  log: () => FastifyBaseLogger,
+): NonNullable<FastifyServerOptions['clientErrorHandler']> {
   return (error: ClientError, socket: Socket) => {
     // A reset connection has nobody left to answer; a socket already answered has its answer under way (Node
     // reports the parser's error again for every further chunk the client sends).

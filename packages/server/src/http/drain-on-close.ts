@@ -25,8 +25,13 @@ export function closeConnectionsWhenDraining(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     if (!draining) return;
     request.log.debug({ errorCode: 'SHUTTING_DOWN' }, 'request refused: SHUTTING_DOWN');
-    const envelope: ErrorEnvelope = { error: { code: 'SHUTTING_DOWN', message: ERROR_CATALOGUE.SHUTTING_DOWN.message } };
-    return reply.code(ERROR_CATALOGUE.SHUTTING_DOWN.status).header('retry-after', String(SHUTTING_DOWN_RETRY_AFTER_S)).send(envelope);
+    const envelope: ErrorEnvelope = {
+      error: { code: 'SHUTTING_DOWN', message: ERROR_CATALOGUE.SHUTTING_DOWN.message },
+    };
+    return reply
+      .code(ERROR_CATALOGUE.SHUTTING_DOWN.status)
+      .header('retry-after', String(SHUTTING_DOWN_RETRY_AFTER_S))
+      .send(envelope);
   });
   app.addHook('onSend', async (request, reply) => {
     if (draining && request.raw.httpVersionMajor < 2) reply.header('connection', 'close');

@@ -12,7 +12,8 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
  * plus 1 s for its answer; the rest is room for the ordinary statements around them. docs/operations.md states it.
  */
 export function requestDeadlineMs(config: Pick<WxloginConfig, 'wechatTimeoutMs' | 'dbStatementTimeoutMs'>): number {
-  const statementTimeoutMs = config.dbStatementTimeoutMs > 0 ? config.dbStatementTimeoutMs : DEFAULT_STATEMENT_TIMEOUT_MS;
+  const statementTimeoutMs =
+    config.dbStatementTimeoutMs > 0 ? config.dbStatementTimeoutMs : DEFAULT_STATEMENT_TIMEOUT_MS;
   return config.wechatTimeoutMs + 3 * statementTimeoutMs;
 }
 
@@ -39,7 +40,12 @@ export function registerRequestDeadline(app: FastifyInstance, deadlineMs: number
       const deadline = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => {
           request.log.warn({ deadlineMs }, 'request deadline exceeded');
-          reject(new AppError('DEPENDENCY_UNAVAILABLE', undefined, { retryAfterSeconds: 1, cause: { code: 'REQUEST_DEADLINE' } }));
+          reject(
+            new AppError('DEPENDENCY_UNAVAILABLE', undefined, {
+              retryAfterSeconds: 1,
+              cause: { code: 'REQUEST_DEADLINE' },
+            }),
+          );
         }, deadlineMs);
       });
       const work = Promise.resolve().then(() => handler.call(this, request, reply));
@@ -49,7 +55,12 @@ export function registerRequestDeadline(app: FastifyInstance, deadlineMs: number
 }
 
 /** A route hook of either style: async, or calling `done`. */
-type RouteHook = (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => unknown;
+type RouteHook = (
+  this: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+) => unknown;
 
 /**
  * The route's handler preceded by its own `preHandler` hooks, which are taken off the route. Where they run does
@@ -70,7 +81,12 @@ function withOwnPreHandlers(route: RouteOptions): RouteHandlerMethod {
   } as RouteHandlerMethod;
 }
 
-function runHook(hook: RouteHook, instance: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+function runHook(
+  hook: RouteHook,
+  instance: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (error?: Error): void => (error ? reject(error) : resolve());
     const result = hook.call(instance, request, reply, done);

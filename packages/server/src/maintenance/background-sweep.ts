@@ -10,12 +10,10 @@ export const SWEEP_INTERVAL_MS = 60 * 60_000;
  * so that a fleet restarting together does not sweep at once. Deleting what is already gone is harmless, so
  * several instances need no lock. The timer never keeps the process alive; `stop()` ends it.
  */
-export function startBackgroundSweep(options: {
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  intervalMs?: number;
-}): { stop(): void; runOnce(): Promise<void> } {
+export function startBackgroundSweep(options: { store: Store; clock: Clock; logger: Logger; intervalMs?: number }): {
+  stop(): void;
+  runOnce(): Promise<void>;
+} {
   const { store, clock, logger } = options;
   const intervalMs = options.intervalMs ?? SWEEP_INTERVAL_MS;
   let running = false;

@@ -88,7 +88,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
   }
 
   const appidLabel = (appid: string | undefined): string =>
-    appid === undefined || appid === '' ? (onlyAppid ?? UNKNOWN_APPID_LABEL) : appids.has(appid) ? appid : UNKNOWN_APPID_LABEL;
+    appid === undefined || appid === ''
+      ? (onlyAppid ?? UNKNOWN_APPID_LABEL)
+      : appids.has(appid)
+        ? appid
+        : UNKNOWN_APPID_LABEL;
   const outcomeLabel = (outcome: string): string =>
     outcome === 'success' || Object.hasOwn(ERROR_CATALOGUE, outcome) ? outcome : OTHER_LABEL;
   const errcodeLabel = (errcode: number): string =>

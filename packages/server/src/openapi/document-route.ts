@@ -22,7 +22,8 @@ const envelopeJson = JSON.stringify(ErrorEnvelopeSchema);
 
 // Routes build their error answers from `errorResponses` (same object) or a copy of the envelope (same JSON).
 const isErrorEnvelope = (schema: unknown): boolean =>
-  schema === ErrorEnvelopeSchema || (typeof schema === 'object' && schema !== null && JSON.stringify(schema) === envelopeJson);
+  schema === ErrorEnvelopeSchema ||
+  (typeof schema === 'object' && schema !== null && JSON.stringify(schema) === envelopeJson);
 
 // A route registered without tags still lands in a sensible group of the UI.
 function defaultTag(url: string): string {
@@ -45,7 +46,10 @@ function withDescription(status: string, answer: unknown): unknown {
  * declares no `4xx`/`5xx` gets them anyway (THE error handler answers every route with the envelope); `/v1/me*`
  * carries the bearer scheme and `/admin/api/*` the admin-token scheme; an untagged route gets a tag from its path.
  */
-export function documentRoute({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+export function documentRoute({ schema, url }: { schema: FastifySchema; url: string }): {
+  schema: FastifySchema;
+  url: string;
+} {
   const route = (schema ?? {}) as RouteSchema;
   if (route.hide === true) return { schema, url };
 
@@ -61,7 +65,11 @@ export function documentRoute({ schema, url }: { schema: FastifySchema; url: str
   const isMe = url === '/v1/me' || url.startsWith('/v1/me/');
   const isAdminApi = url === '/admin/api' || url.startsWith('/admin/api/');
   // The admin API takes the admin token, not a user's access token: its own scheme, so the UI asks for each apart.
-  const security = isAdminApi ? [{ [ADMIN_SCHEME]: [] }] : isMe && route.security === undefined ? [{ [BEARER_SCHEME]: [] }] : route.security;
+  const security = isAdminApi
+    ? [{ [ADMIN_SCHEME]: [] }]
+    : isMe && route.security === undefined
+      ? [{ [BEARER_SCHEME]: [] }]
+      : route.security;
   const documented: RouteSchema = {
     ...route,
     response,

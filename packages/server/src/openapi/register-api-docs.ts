@@ -38,7 +38,8 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
   app.addSchema({
     ...ErrorEnvelopeSchema,
     $id: ERROR_ENVELOPE_ID,
-    description: 'Every 4xx/5xx answer: `error.code` from the catalogue (docs/errors.md), an English message, and WeChat\'s errcode/rid when WeChat refused.',
+    description:
+      "Every 4xx/5xx answer: `error.code` from the catalogue (docs/errors.md), an English message, and WeChat's errcode/rid when WeChat refused.",
   });
 
   await app.register(fastifySwagger, {
@@ -48,13 +49,18 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
         title: 'wxlogin',
         version: packageVersion(),
         description:
-          'WeChat Mini Program login: exchanges a `wx.login()` code for wxlogin tokens, refreshes and ends sessions, '
-          + 'serves the user. Verify access tokens elsewhere with `/.well-known/jwks.json`.',
+          'WeChat Mini Program login: exchanges a `wx.login()` code for wxlogin tokens, refreshes and ends sessions, ' +
+          'serves the user. Verify access tokens elsewhere with `/.well-known/jwks.json`.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
       components: {
         securitySchemes: {
-          [BEARER_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'the `accessToken` of login or refresh' },
+          [BEARER_SCHEME]: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'the `accessToken` of login or refresh',
+          },
           [ADMIN_SCHEME]: { type: 'http', scheme: 'bearer', description: 'the operator token `WXLOGIN_ADMIN_TOKEN`' },
         },
       },
@@ -69,7 +75,8 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
     transform: documentRoute,
     // Shared schemas keep their `$id` as their component name (`#/components/schemas/ErrorEnvelope`), not `def-N`.
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`),
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
     },
   });
 

@@ -30,12 +30,21 @@ const WINDOW_MS = 60_000;
  */
 export async function registerIpRateLimit(app: FastifyInstance, options: IpRateLimitOptions): Promise<void> {
   if (options.perMinute <= 0) return;
-  const counter = new FailOpenCounter({ redis: options.redis, namespace: IP_RATE_LIMIT_NAMESPACE, onFailOpen: options.onFailOpen });
+  const counter = new FailOpenCounter({
+    redis: options.redis,
+    namespace: IP_RATE_LIMIT_NAMESPACE,
+    onFailOpen: options.onFailOpen,
+  });
   await app.register(fastifyRateLimit, {
     global: false,
     store: counterStore(counter, WINDOW_MS),
     // The 429 body is our envelope; only Retry-After matters to clients (the SDK honours it).
-    addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+    addHeaders: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+      'retry-after': true,
+    },
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
   });
   const limit = app.rateLimit({
@@ -48,7 +57,8 @@ export async function registerIpRateLimit(app: FastifyInstance, options: IpRateL
   app.addHook('onRoute', (route: RouteOptions) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((method) => IP_LIMITED_ROUTES.includes(`${method} ${route.url}`))) return;
-    const existing = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    const existing =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
     route.onRequest = [limit, ...existing];
   });
 }

@@ -32,7 +32,11 @@ const WINDOW_MS = 60_000;
 export function createUserLoginLimit(options: UserLoginLimitOptions): UserLoginLimit | undefined {
   if (options.perMinute <= 0) return undefined;
   const max = options.perMinute;
-  const counter = new FailOpenCounter({ redis: options.redis, namespace: USER_RATE_LIMIT_NAMESPACE, onFailOpen: options.onFailOpen });
+  const counter = new FailOpenCounter({
+    redis: options.redis,
+    namespace: USER_RATE_LIMIT_NAMESPACE,
+    onFailOpen: options.onFailOpen,
+  });
   return {
     async check(appid, openid) {
       // Hashed: openids are personal data and have no business sitting in Redis in the clear.

@@ -86,7 +86,13 @@ export class ChannelSubscriber {
  * Publishes a hint on `channel`: resolves false (never rejects) when Redis did not take it, since every user of a
  * channel falls back on the database. `what` names the message in the debug line of a failure.
  */
-export async function publishHint(client: Redis, channel: string, message: string, logger: Logger, what: string): Promise<boolean> {
+export async function publishHint(
+  client: Redis,
+  channel: string,
+  message: string,
+  logger: Logger,
+  what: string,
+): Promise<boolean> {
   try {
     await client.publish(channel, message);
     noteCommandOutcome(client);

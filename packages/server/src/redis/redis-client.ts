@@ -186,7 +186,11 @@ interface ConsoleNotice {
 // ioredis 5 prints these with console.warn, outside the JSON log, on every (re)connection: during an outage with
 // reconnection attempts that is a stream of unstructured lines. Each is logged here once per client instead.
 const AUTH_NOTICES: readonly ConsoleNotice[] = [
-  { reply: 'no password is set', level: 'warn', message: 'Redis needs no password, but the Redis URL carries one; it is ignored' },
+  {
+    reply: 'no password is set',
+    level: 'warn',
+    message: 'Redis needs no password, but the Redis URL carries one; it is ignored',
+  },
   {
     reply: 'without any password configured for the default user',
     level: 'warn',

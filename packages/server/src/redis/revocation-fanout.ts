@@ -8,7 +8,10 @@ import type { RevocationBus } from './revocation-bus.js';
  * cache. Best effort: the revocation itself is already in the database, and a lost message only means the cache
  * entry lives out its seconds. @returns the check and the function that unsubscribes it.
  */
-export function fanOutRevocations(sessions: SessionCheck, bus: RevocationBus): { sessions: SessionCheck; stop: () => void } {
+export function fanOutRevocations(
+  sessions: SessionCheck,
+  bus: RevocationBus,
+): { sessions: SessionCheck; stop: () => void } {
   const stop = bus.subscribe((event) => {
     if (event.type === 'sid') sessions.forgetSession(event.id);
     else sessions.forgetUser(event.id);

@@ -41,7 +41,8 @@ export interface SharedState {
 /** Connects (in the background: an unreachable Redis never fails a start) when `redisUrl` is set or a client given. */
 export function openSharedState(redisUrl: string | undefined, options: SharedStateOptions): SharedState {
   const owned = options.redis === undefined && redisUrl !== undefined;
-  const redis = options.redis ?? (redisUrl === undefined ? undefined : createRedisClient(redisUrl, { logger: options.logger }));
+  const redis =
+    options.redis ?? (redisUrl === undefined ? undefined : createRedisClient(redisUrl, { logger: options.logger }));
   if (redis === undefined) {
     return {
       redis: undefined,

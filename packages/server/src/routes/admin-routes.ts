@@ -45,7 +45,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.get(
     '/admin/api/users',
-    { schema: { tags, security, querystring: AdminUsersQuerySchema, response: { 200: AdminUserPageSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        security,
+        querystring: AdminUsersQuerySchema,
+        response: { 200: AdminUserPageSchema, ...errorResponses },
+      },
+    },
     async (request) => {
       const { q, cursor, limit } = request.query;
       return admin.listUsers({
@@ -64,7 +71,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.post(
     '/admin/api/users/:id/revoke',
-    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminRevokeResponseSchema, ...errorResponses } } },
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags, security, params, response: { 200: AdminRevokeResponseSchema, ...errorResponses } },
+    },
     async (request) => admin.revokeSessions(request.params.id),
   );
 
@@ -72,20 +82,32 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     '/admin/api/users/:id/disable',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags, security, params, body: AdminDisableBodySchema, response: { 200: AdminUserSchema, ...errorResponses } },
+      schema: {
+        tags,
+        security,
+        params,
+        body: AdminDisableBodySchema,
+        response: { 200: AdminUserSchema, ...errorResponses },
+      },
     },
     async (request) => admin.disableUser(request.params.id, request.body.reason ?? null),
   );
 
   app.post(
     '/admin/api/users/:id/enable',
-    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } } },
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } },
+    },
     async (request) => admin.enableUser(request.params.id),
   );
 
   app.post(
     '/admin/api/users/:id/phone/unbind',
-    { bodyLimit: BODY_LIMIT, schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } } },
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } },
+    },
     async (request) => admin.unbindPhone(request.params.id),
   );
 
@@ -93,7 +115,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     '/admin/api/users/:id',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags, security, params, response: { 204: Type.Null({ description: 'account deleted' }), ...errorResponses } },
+      schema: {
+        tags,
+        security,
+        params,
+        response: { 204: Type.Null({ description: 'account deleted' }), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await admin.deleteUser(request.params.id);
@@ -103,7 +130,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.get(
     '/admin/api/stats',
-    { schema: { tags, security, querystring: AdminStatsQuerySchema, response: { 200: AdminStatsSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        security,
+        querystring: AdminStatsQuerySchema,
+        response: { 200: AdminStatsSchema, ...errorResponses },
+      },
+    },
     async (request) => {
       const { window, appid } = request.query;
       return admin.stats({ window, ...(appid === undefined ? {} : { appid }) });
@@ -126,7 +160,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.get(
     '/admin/api/audit',
-    { schema: { tags, security, querystring: AdminAuditQuerySchema, response: { 200: AdminAuditPageSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        security,
+        querystring: AdminAuditQuerySchema,
+        response: { 200: AdminAuditPageSchema, ...errorResponses },
+      },
+    },
     async (request) => {
       const { cursor, limit, userId } = request.query;
       return admin.audit({

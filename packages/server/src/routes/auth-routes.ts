@@ -4,7 +4,13 @@ import type { Auth } from '../auth/types.js';
 import { AppError } from '../errors/app-error.js';
 import { requireUser, userClaims } from './require-user.js';
 import { errorResponses } from '../schemas/error-envelope.js';
-import { LoginBodySchema, LoginResponseSchema, LogoutBodySchema, RefreshBodySchema, TokenResponseSchema } from '../schemas/tokens.js';
+import {
+  LoginBodySchema,
+  LoginResponseSchema,
+  LogoutBodySchema,
+  RefreshBodySchema,
+  TokenResponseSchema,
+} from '../schemas/tokens.js';
 
 const BODY_LIMIT = 16 * 1024;
 
@@ -57,7 +63,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
         body: LogoutBodySchema,
         // `{ refreshToken }` needs no bearer; `{ all: true }` does.
         security: [{}, { bearer: [] }],
-        response: { 204: Type.Null({ description: 'session ended (also for unknown or already ended sessions)' }), ...errorResponses },
+        response: {
+          204: Type.Null({ description: 'session ended (also for unknown or already ended sessions)' }),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {

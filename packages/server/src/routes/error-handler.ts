@@ -45,16 +45,22 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   // A bug stays a bug in the log whether it was thrown bare or as `internalError(…)`: with its stack, at error level.
   if (!appError || appError.code === INTERNAL_ERROR_CODE) {
     request.log.error({ err: appError?.cause ?? error }, 'unexpected error');
-    const envelope: ErrorEnvelope = { error: { code: INTERNAL_ERROR_CODE, message: ERROR_CATALOGUE.INTERNAL_ERROR.message } };
+    const envelope: ErrorEnvelope = {
+      error: { code: INTERNAL_ERROR_CODE, message: ERROR_CATALOGUE.INTERNAL_ERROR.message },
+    };
     return reply.code(500).send(envelope);
   }
   // Expected failures (WeChat down, misconfigured app) are logged without a stack; the cause is secret-free JSON.
   if (appError.status >= 500) {
-    request.log.warn({ errorCode: appError.code, wechat: appError.wechat, cause: appError.cause }, `request failed: ${appError.code}`);
+    request.log.warn(
+      { errorCode: appError.code, wechat: appError.wechat, cause: appError.cause },
+      `request failed: ${appError.code}`,
+    );
   } else {
     request.log.debug({ errorCode: appError.code }, `request refused: ${appError.code}`);
   }
-  if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(appError.retryAfterSeconds)));
+  if (appError.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(Math.ceil(appError.retryAfterSeconds)));
   const envelope: ErrorEnvelope = {
     error: { code: appError.code, message: appError.message, ...(appError.wechat ? { wechat: appError.wechat } : {}) },
   };
@@ -74,10 +80,14 @@ function isBrokenRequestStream(error: unknown, request: FastifyRequest): boolean
 // warn-level "request failed" line that would page someone about a dependency.
 function answerBrokenRequest(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const cutWith = cutByServer(request.raw.socket);
-  if (cutWith === undefined) request.log.info({ clientAborted: true }, 'client aborted the request before its body was complete');
+  if (cutWith === undefined)
+    request.log.info({ clientAborted: true }, 'client aborted the request before its body was complete');
   else request.log.debug({ errorCode: cutWith }, `request body cut off by the server: ${cutWith}`);
   // Nobody reads this answer; it ends Fastify's request lifecycle in the envelope like every other.
-  const appError = new AppError(cutWith ?? 'VALIDATION_FAILED', cutWith === undefined ? 'The request body did not arrive.' : undefined);
+  const appError = new AppError(
+    cutWith ?? 'VALIDATION_FAILED',
+    cutWith === undefined ? 'The request body did not arrive.' : undefined,
+  );
   const envelope: ErrorEnvelope = { error: { code: appError.code, message: appError.message } };
   return reply.code(appError.status).send(envelope);
 }

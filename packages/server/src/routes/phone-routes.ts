@@ -28,7 +28,12 @@ export const phoneRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app
     {
       bodyLimit: 64 * 1024,
       preHandler,
-      schema: { tags: ['me'], security, body: DecryptBodySchema, response: { 200: DecryptResponseSchema, ...errorResponses } },
+      schema: {
+        tags: ['me'],
+        security,
+        body: DecryptBodySchema,
+        response: { 200: DecryptResponseSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');

@@ -27,7 +27,10 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (ap
   // Fails only when the database is unreachable: WeChat and Redis state are reported, never a reason to drain.
   app.get(
     '/readyz',
-    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: ReadyzResponseSchema, 503: ReadyzResponseSchema } } },
+    {
+      logLevel: 'warn',
+      schema: { tags: ['health'], response: { 200: ReadyzResponseSchema, 503: ReadyzResponseSchema } },
+    },
     async (_request, reply) => {
       const { ok, database, redis, wechat } = await auth.readiness();
       reply.header('cache-control', 'no-store');

@@ -36,7 +36,9 @@ export function requireUser(
 export function userClaims(request: FastifyRequest): AccessTokenClaims {
   const claims = request.wxloginClaims;
   if (!claims) {
-    throw internalError(`${request.method} ${request.routeOptions.url ?? request.url} reads the user without its requireUser preHandler`);
+    throw internalError(
+      `${request.method} ${request.routeOptions.url ?? request.url} reads the user without its requireUser preHandler`,
+    );
   }
   return claims;
 }

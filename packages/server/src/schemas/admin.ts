@@ -1,12 +1,22 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { DateTime, Nullable } from './field-types.js';
-import { APPID_MAX, CURSOR_MAX, DISABLE_REASON_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, USER_SEARCH_MAX } from './limits.js';
+import {
+  APPID_MAX,
+  CURSOR_MAX,
+  DISABLE_REASON_MAX,
+  PAGE_LIMIT_DEFAULT,
+  PAGE_LIMIT_MAX,
+  USER_SEARCH_MAX,
+} from './limits.js';
 import { UserSchema } from './user.js';
 
 /** An admin list page: `nextCursor` is null on the last page. */
 const pageOf = <T extends TSchema>(item: T) =>
   Type.Object(
-    { items: Type.Array(item), nextCursor: Nullable(Type.String({ description: 'pass as `cursor` for the next page' })) },
+    {
+      items: Type.Array(item),
+      nextCursor: Nullable(Type.String({ description: 'pass as `cursor` for the next page' })),
+    },
     { additionalProperties: false },
   );
 
@@ -58,7 +68,9 @@ export const AdminSessionSchema = Type.Object(
     expiresAt: DateTime('sliding expiry'),
     absoluteExpiresAt: DateTime(),
     revokedAt: Nullable(DateTime()),
-    revokedReason: Nullable(Type.String({ description: 'logout, logout_all, reuse, disabled, admin_revoked, user_deleted' })),
+    revokedReason: Nullable(
+      Type.String({ description: 'logout, logout_all, reuse, disabled, admin_revoked, user_deleted' }),
+    ),
     active: Type.Boolean({ description: 'neither revoked nor expired' }),
   },
   { additionalProperties: false },
@@ -87,7 +99,10 @@ export const AdminUserPageSchema = pageOf(AdminUserSchema);
 export const AdminUsersQuerySchema = Type.Object(
   {
     q: Type.Optional(
-      Type.String({ maxLength: USER_SEARCH_MAX, description: 'exact id, openid, unionid or E.164 phone; never a substring' }),
+      Type.String({
+        maxLength: USER_SEARCH_MAX,
+        description: 'exact id, openid, unionid or E.164 phone; never a substring',
+      }),
     ),
     cursor: Type.Optional(CursorSchema),
     limit: Type.Optional(LimitSchema),
@@ -99,11 +114,17 @@ export const AdminUsersQuerySchema = Type.Object(
  * `:id` of the user routes. Not length-checked here: an id that cannot exist is an unknown user (404), the same
  * answer as any other id with no user, and the admin layer answers it without a query.
  */
-export const AdminUserParamsSchema = Type.Object({ id: Type.String({ description: 'user id (a UUID; anything else is 404)' }) });
+export const AdminUserParamsSchema = Type.Object({
+  id: Type.String({ description: 'user id (a UUID; anything else is 404)' }),
+});
 
 /** Body of `POST /admin/api/users/:id/disable` (optional). */
 export const AdminDisableBodySchema = Type.Object(
-  { reason: Type.Optional(Type.String({ maxLength: DISABLE_REASON_MAX, description: 'kept on the user and in the audit log' })) },
+  {
+    reason: Type.Optional(
+      Type.String({ maxLength: DISABLE_REASON_MAX, description: 'kept on the user and in the audit log' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -115,14 +136,19 @@ export const AdminRevokeResponseSchema = Type.Object(
 
 const OutcomeCountsSchema = Type.Object(
   {},
-  { additionalProperties: Type.Integer(), description: 'count per outcome (`success` or an error code); absent outcomes did not occur' },
+  {
+    additionalProperties: Type.Integer(),
+    description: 'count per outcome (`success` or an error code); absent outcomes did not occur',
+  },
 );
 
 /** Query of `GET /admin/api/stats`. */
 export const AdminStatsQuerySchema = Type.Object(
   {
     window: Type.Enum(['1h', '24h'], { default: '1h' }),
-    appid: Type.Optional(Type.String({ minLength: 1, maxLength: APPID_MAX, description: 'one app only (default: all)' })),
+    appid: Type.Optional(
+      Type.String({ minLength: 1, maxLength: APPID_MAX, description: 'one app only (default: all)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -137,7 +163,10 @@ export const AdminStatsSchema = Type.Object(
     total: Type.Integer(),
     totals: OutcomeCountsSchema,
     series: Type.Array(
-      Type.Object({ minute: DateTime('start of the minute'), total: Type.Integer(), counts: OutcomeCountsSchema }, { additionalProperties: false }),
+      Type.Object(
+        { minute: DateTime('start of the minute'), total: Type.Integer(), counts: OutcomeCountsSchema },
+        { additionalProperties: false },
+      ),
       { description: 'one point per minute, oldest first, no gaps' },
     ),
   },
@@ -158,7 +187,9 @@ export const AdminAuditQuerySchema = Type.Object(
   {
     cursor: Type.Optional(CursorSchema),
     limit: Type.Optional(LimitSchema),
-    userId: Type.Optional(Type.String({ maxLength: CURSOR_MAX, pattern: '^[0-9a-f-]+$', description: 'events of one user only' })),
+    userId: Type.Optional(
+      Type.String({ maxLength: CURSOR_MAX, pattern: '^[0-9a-f-]+$', description: 'events of one user only' }),
+    ),
   },
   { additionalProperties: false },
 );

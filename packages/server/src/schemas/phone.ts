@@ -13,7 +13,11 @@ const encryptedFields = {
 export const BindPhoneBodySchema = Type.Object(
   {
     code: Type.Optional(
-      Type.String({ minLength: 1, maxLength: CODE_MAX, description: 'the code of the getPhoneNumber button (bindgetphonenumber)' }),
+      Type.String({
+        minLength: 1,
+        maxLength: CODE_MAX,
+        description: 'the code of the getPhoneNumber button (bindgetphonenumber)',
+      }),
     ),
     encryptedData: Type.Optional(
       Type.String({
@@ -52,7 +56,10 @@ export const DecryptResponseSchema = Type.Object(
           { additionalProperties: true },
         ),
       },
-      { additionalProperties: true, description: 'the fields WeChat put in the data (phone, WeRun steps, share info…)' },
+      {
+        additionalProperties: true,
+        description: 'the fields WeChat put in the data (phone, WeRun steps, share info…)',
+      },
     ),
   },
   { additionalProperties: false },

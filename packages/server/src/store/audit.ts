@@ -15,7 +15,10 @@ export function auditStore({ db }: StoreContext): AuditStore {
     async countAuditEvents(query) {
       const row = await db
         .selectFrom('audit_events')
-        .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.min<number | string | null>('at').as('firstAt')])
+        .select((eb) => [
+          eb.fn.countAll<number | string>().as('count'),
+          eb.fn.min<number | string | null>('at').as('firstAt'),
+        ])
         .where('userId', '=', query.userId)
         .where('action', '=', query.action)
         .where('at', '>=', query.since)
@@ -29,7 +32,13 @@ export function auditStore({ db }: StoreContext): AuditStore {
       let select = db.selectFrom('audit_events').selectAll();
       if (query.userId !== undefined) select = select.where('userId', '=', query.userId);
       if (query.cursor !== undefined) select = select.where('id', '<', query.cursor);
-      return page(await select.orderBy('id', 'desc').limit(limit + 1).execute(), limit);
+      return page(
+        await select
+          .orderBy('id', 'desc')
+          .limit(limit + 1)
+          .execute(),
+        limit,
+      );
     },
   };
 }

@@ -50,7 +50,11 @@ export function completeLoginStore({ dialect, transaction }: StoreContext): Comp
               .where('id', '<>', found.id)
               .executeTakeFirst();
             if (holder !== undefined) {
-              await trx.updateTable('users').set({ unionid: null, updatedAt: now }).where('id', '=', holder.id).execute();
+              await trx
+                .updateTable('users')
+                .set({ unionid: null, updatedAt: now })
+                .where('id', '=', holder.id)
+                .execute();
             }
             if (found.unionid !== null || holder !== undefined) {
               await insertAuditEvent(trx, {
@@ -75,7 +79,12 @@ export function completeLoginStore({ dialect, transaction }: StoreContext): Comp
             .where('id', '=', found.id)
             .execute();
 
-          await upsertSessionKey(dialect, trx, { appid, openid, sessionKeySealed: input.sessionKeySealed, updatedAt: now });
+          await upsertSessionKey(dialect, trx, {
+            appid,
+            openid,
+            sessionKeySealed: input.sessionKeySealed,
+            updatedAt: now,
+          });
 
           if (user.status !== 'active') return { user, isNew, familyCreated: false };
 

@@ -1,13 +1,35 @@
 // Socket-level failures: the server is down, restarting, unreachable or cut off.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 // PostgreSQL SQLSTATEs. Class 08: connection exceptions. 55000: "database … is not currently accepting connections"
 // (`ALLOW_CONNECTIONS false`; no statement of the store can raise it otherwise: no sequences, no replication
 // slots). 57P01/57P02/57P03: administrator, crash or startup shutdown; 57P05: idle-session timeout. Class 53:
 // too many connections (53300), out of memory, disk full. 57014: statement timeout or cancel.
 const PG_STATES = new Set([
-  '08000', '08001', '08003', '08004', '08006', '08007', '08P01',
-  '55000', '57P01', '57P02', '57P03', '57P05',
-  '53000', '53100', '53200', '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '08007',
+  '08P01',
+  '55000',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57P05',
+  '53000',
+  '53100',
+  '53200',
+  '53300',
   '57014',
 ]);
 // MySQL/MariaDB server errnos, which mysql2 sets whatever its version names them: too many connections (1040),
@@ -43,7 +65,8 @@ export function isDatabaseUnavailable(error: unknown): error is Error & { code?:
   if (!(error instanceof Error)) return false;
   if (error instanceof DatabaseTimeoutError) return true;
   const { code, errno, fatal } = error as { code?: unknown; errno?: unknown; fatal?: unknown };
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || PG_STATES.has(code) || MYSQL_CODES.has(code))) return true;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || PG_STATES.has(code) || MYSQL_CODES.has(code)))
+    return true;
   // SQLite: another process (`wxlogin gc`, a backup) held the write lock past busy_timeout.
   if (code === 'SQLITE_BUSY') return true;
   if (typeof errno === 'number' && MYSQL_ERRNOS.has(errno)) return true;

@@ -92,7 +92,11 @@ export function userStore({ db, transaction, mapError }: StoreContext): UserStor
 
     deleteUser(userId, audit) {
       return transaction(async (trx) => {
-        const user = await trx.selectFrom('users').select(['appid', 'openid']).where('id', '=', userId).executeTakeFirst();
+        const user = await trx
+          .selectFrom('users')
+          .select(['appid', 'openid'])
+          .where('id', '=', userId)
+          .executeTakeFirst();
         if (user === undefined) return false;
         await revokeFamiliesOfUser(trx, userId, 'user_deleted', audit.at);
         await deleteSessionKey(trx, user.appid, user.openid);
@@ -110,7 +114,13 @@ export function userStore({ db, transaction, mapError }: StoreContext): UserStor
       if (q === '') {
         let select = db.selectFrom('users').selectAll();
         if (cursor !== undefined) select = select.where('id', '<', cursor);
-        return page(await select.orderBy('id', 'desc').limit(limit + 1).execute(), limit);
+        return page(
+          await select
+            .orderBy('id', 'desc')
+            .limit(limit + 1)
+            .execute(),
+          limit,
+        );
       }
       if (!PRINTABLE_ASCII.test(q)) return { items: [], nextCursor: null };
       // One exact, indexed lookup per column (each unique constraint leads with its column); an OR across four

@@ -78,7 +78,8 @@ export function createAccessTokens(options: AccessTokensOptions): AccessTokens {
     },
 
     async verify(token) {
-      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw unauthorized('Missing or malformed access token.');
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096)
+        throw unauthorized('Missing or malformed access token.');
       // The header and payload are signed as text, so only the signature could be respelled (16 ways per token).
       if (decodeCanonicalBase64url(token.slice(token.lastIndexOf('.') + 1)) === undefined) {
         throw unauthorized('The access token is invalid.');

@@ -159,7 +159,9 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
 
   function refreshInBackground(): void {
     if (clock() - loadedAt < RELOAD_EVERY_MS || reloading) return;
-    reload().catch((error: unknown) => logger.warn({ err: error }, 're-reading signing keys failed; keeping the cached ones'));
+    reload().catch((error: unknown) =>
+      logger.warn({ err: error }, 're-reading signing keys failed; keeping the cached ones'),
+    );
   }
 
   async function createKey(alg: SigningAlg, retireOthers: boolean): Promise<string> {
@@ -185,7 +187,9 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
   function privateKeyOf(key: CachedKey): Promise<CryptoKey> {
     if (!key.privateKey) {
       const imported = (async () => {
-        const jwk = JSON.parse(sealer.open(key.row.privateJwkSealed, signingKeyAad(key.row.kid)).toString('utf8')) as JWK;
+        const jwk = JSON.parse(
+          sealer.open(key.row.privateJwkSealed, signingKeyAad(key.row.kid)).toString('utf8'),
+        ) as JWK;
         return (await importJWK(jwk, key.alg)) as CryptoKey;
       })();
       key.privateKey = imported;

@@ -108,7 +108,8 @@ export async function openRaw(port: number): Promise<RawConnection> {
       return waitFor(
         () => {
           const response = take();
-          if (response === undefined && closedAt !== undefined) throw new Error(`connection closed before an answer (had ${buffer.length} bytes)`);
+          if (response === undefined && closedAt !== undefined)
+            throw new Error(`connection closed before an answer (had ${buffer.length} bytes)`);
           return response;
         },
         timeoutMs,
@@ -125,12 +126,17 @@ export async function openRaw(port: number): Promise<RawConnection> {
 }
 
 /** Sends one request's bytes on a fresh connection and reads the answer (and waits for the close when it says so). */
-export async function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 3000): Promise<RawResponse & { closed: boolean }> {
+export async function rawRequest(
+  port: number,
+  bytes: string | Buffer,
+  timeoutMs = 3000,
+): Promise<RawResponse & { closed: boolean }> {
   const connection = await openRaw(port);
   try {
     connection.write(bytes);
     const response = await connection.response(timeoutMs);
-    const closed = response.headers['connection'] === 'close' ? await connection.closed(timeoutMs).then(() => true) : false;
+    const closed =
+      response.headers['connection'] === 'close' ? await connection.closed(timeoutMs).then(() => true) : false;
     return { ...response, closed };
   } finally {
     connection.destroy();

@@ -35,10 +35,10 @@ export function spawnNode(args: string[], env: Record<string, string> = {}): Spa
       return new Promise((resolve, reject) => {
         const tick = (): void => {
           const match = text.match(pattern);
-          if (match) return resolve(match);
-          if (exited) return reject(new Error(`process exited before ${pattern}:\n${text}`));
-          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${pattern}:\n${text}`));
-          setTimeout(tick, 50);
+          if (match) resolve(match);
+          else if (exited) reject(new Error(`process exited before ${pattern}:\n${text}`));
+          else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${pattern}:\n${text}`));
+          else setTimeout(tick, 50);
         };
         tick();
       });

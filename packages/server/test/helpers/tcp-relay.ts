@@ -75,7 +75,13 @@ export async function startTcpRelay(target: string, defaultPort: number): Promis
 
   const accept = (client: Socket): void => {
     accepted += 1;
-    const relayed: Relayed = { client, upstream: undefined, frozen: mode === 'blackhole', lost: false, clientEnded: false };
+    const relayed: Relayed = {
+      client,
+      upstream: undefined,
+      frozen: mode === 'blackhole',
+      lost: false,
+      clientEnded: false,
+    };
     connections.add(relayed);
     client.on('error', () => undefined);
     client.on('close', () => drop(relayed));

@@ -46,7 +46,13 @@ export interface TestApp {
   /** The dev appid `wxdevapp00000001`. */
   appid: string;
   /** Mints a code at the simulator (what wx.login() does) and posts it to `/v1/auth/login`. */
-  login(options?: { appid?: string; openid?: string; unionid?: string | null; loginNonce?: string; sendAppid?: boolean }): Promise<TestLogin>;
+  login(options?: {
+    appid?: string;
+    openid?: string;
+    unionid?: string | null;
+    loginNonce?: string;
+    sendAppid?: boolean;
+  }): Promise<TestLogin>;
   /** `POST` JSON to a path. */
   post(url: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** `GET` with an optional bearer token. */
@@ -73,7 +79,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     const masterKey = randomBytes(32).toString('base64');
     const config = loadConfig({
       env: {
-        WXLOGIN_APPS: [`${DEV_APPID}:${DEFAULT_DEV_SECRET}`, ...extraApps.map((a) => `${a.appid}:${a.secret}`)].join(','),
+        WXLOGIN_APPS: [`${DEV_APPID}:${DEFAULT_DEV_SECRET}`, ...extraApps.map((a) => `${a.appid}:${a.secret}`)].join(
+          ',',
+        ),
         WXLOGIN_MASTER_KEY: masterKey,
         WXLOGIN_DATABASE_URL: 'sqlite::memory:',
         WXLOGIN_WECHAT_BASE_URL: simulatorUrl,
@@ -82,7 +90,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         ...options.env,
       },
     });
-    app = await createApp(config, { ...options.appOptions, store, clock, ...(options.logStream ? { logStream: options.logStream } : {}) });
+    app = await createApp(config, {
+      ...options.appOptions,
+      store,
+      clock,
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+    });
     const ready = app;
 
     let closed = false;
@@ -124,7 +137,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
           ...(opts.sendAppid === false ? {} : { appid }),
           ...(opts.loginNonce === undefined ? {} : { loginNonce: opts.loginNonce }),
         });
-        return { response, status: response.statusCode, body: response.json<LoginResponse>(), code: minted.code, openid: minted.openid };
+        return {
+          response,
+          status: response.statusCode,
+          body: response.json<LoginResponse>(),
+          code: minted.code,
+          openid: minted.openid,
+        };
       },
     };
   } catch (error) {

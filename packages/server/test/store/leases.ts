@@ -32,7 +32,9 @@ export function leaseTests(suite: StoreSuite): void {
       const owners = Array.from({ length: 10 }, () => newId());
       const free = await Promise.all(owners.map((owner) => store.acquireLease({ name, owner, now: T0, ttlMs: 1000 })));
       expect(free.filter(Boolean)).toHaveLength(1);
-      const expired = await Promise.all(owners.map((owner) => store.acquireLease({ name, owner, now: T0 + 5000, ttlMs: 1000 })));
+      const expired = await Promise.all(
+        owners.map((owner) => store.acquireLease({ name, owner, now: T0 + 5000, ttlMs: 1000 })),
+      );
       expect(expired.filter(Boolean)).toHaveLength(1);
     });
 

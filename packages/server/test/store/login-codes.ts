@@ -35,7 +35,10 @@ export function loginCodeTests(suite: StoreSuite): void {
       await store.deleteLoginCode(failed);
       await store.deleteLoginCode(pending);
       expect(await store.getLoginCode(pending)).toBeUndefined();
-      expect(await store.getLoginCode(failed)).toMatchObject({ state: 'failed', failureJson: '{"code":"INVALID_CODE"}' });
+      expect(await store.getLoginCode(failed)).toMatchObject({
+        state: 'failed',
+        failureJson: '{"code":"INVALID_CODE"}',
+      });
     });
 
     it('a code left pending by a dead request: of 10 concurrent takeovers exactly one wins, and the dead claim can no longer finish the row', async () => {
@@ -46,31 +49,71 @@ export function loginCodeTests(suite: StoreSuite): void {
       const now = T0 + MINUTE;
       const nonceHash = hex();
       const takers = await Promise.all(
-        Array.from({ length: 10 }, () => store.takeOverLoginCode({ codeHash, staleBefore: now - 10_000, claimedAt: now, nonceHash })),
+        Array.from({ length: 10 }, () =>
+          store.takeOverLoginCode({ codeHash, staleBefore: now - 10_000, claimedAt: now, nonceHash }),
+        ),
       );
       expect(takers.filter(Boolean)).toHaveLength(1);
-      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: now, nonceHash, createdAt: T0 });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({
+        state: 'pending',
+        claimedAt: now,
+        nonceHash,
+        createdAt: T0,
+      });
 
       // The dead request's writes, were it to wake up, touch nothing: the row belongs to the taker now.
       await store.failLoginCode(codeHash, '{"code":"INVALID_CODE"}', T0);
       await store.deleteLoginCode(codeHash, T0);
       expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: now, failureJson: null });
       await store.failLoginCode(codeHash, '{"code":"CODE_ALREADY_USED"}', now);
-      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'failed', failureJson: '{"code":"CODE_ALREADY_USED"}' });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({
+        state: 'failed',
+        failureJson: '{"code":"CODE_ALREADY_USED"}',
+      });
     });
 
     it('a fresh pending row, a done row and a failed row are never taken over', async () => {
       const appid = newAppid();
       const fresh = hex();
-      await store.claimLoginCode({ codeHash: fresh, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
-      expect(await store.takeOverLoginCode({ codeHash: fresh, staleBefore: T0, claimedAt: T0 + 1, nonceHash: null })).toBe(false);
+      await store.claimLoginCode({
+        codeHash: fresh,
+        appid,
+        nonceHash: null,
+        createdAt: T0,
+        expiresAt: T0 + 5 * MINUTE,
+      });
+      expect(
+        await store.takeOverLoginCode({ codeHash: fresh, staleBefore: T0, claimedAt: T0 + 1, nonceHash: null }),
+      ).toBe(false);
       const done = await login(store, { appid, openid: newOpenid() });
-      expect(await store.takeOverLoginCode({ codeHash: done.input.codeHash, staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
+      expect(
+        await store.takeOverLoginCode({
+          codeHash: done.input.codeHash,
+          staleBefore: T0 + DAY,
+          claimedAt: T0 + DAY,
+          nonceHash: null,
+        }),
+      ).toBe(false);
       const failed = hex();
-      await store.claimLoginCode({ codeHash: failed, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
+      await store.claimLoginCode({
+        codeHash: failed,
+        appid,
+        nonceHash: null,
+        createdAt: T0,
+        expiresAt: T0 + 5 * MINUTE,
+      });
       await store.failLoginCode(failed, '{"code":"INVALID_CODE"}', T0);
-      expect(await store.takeOverLoginCode({ codeHash: failed, staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
-      expect(await store.takeOverLoginCode({ codeHash: hex(), staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null })).toBe(false);
+      expect(
+        await store.takeOverLoginCode({
+          codeHash: failed,
+          staleBefore: T0 + DAY,
+          claimedAt: T0 + DAY,
+          nonceHash: null,
+        }),
+      ).toBe(false);
+      expect(
+        await store.takeOverLoginCode({ codeHash: hex(), staleBefore: T0 + DAY, claimedAt: T0 + DAY, nonceHash: null }),
+      ).toBe(false);
     });
 
     it('a login taken over while it was at WeChat still creates its session, but leaves the memo to the taker', async () => {
@@ -80,12 +123,32 @@ export function loginCodeTests(suite: StoreSuite): void {
       // The same steps as `login`, with a takeover between the claim and completeLogin.
       const codeHash = hex();
       await store.claimLoginCode({ codeHash, appid, nonceHash: null, createdAt: T0, expiresAt: T0 + 5 * MINUTE });
-      expect(await store.takeOverLoginCode({ codeHash, staleBefore: T0 + 1, claimedAt: T0 + MINUTE, nonceHash: null })).toBe(true);
-      const late = await store.completeLogin({ ...first.input, codeHash, claimedAt: T0, family: { ...first.input.family, id: newId() } });
+      expect(
+        await store.takeOverLoginCode({ codeHash, staleBefore: T0 + 1, claimedAt: T0 + MINUTE, nonceHash: null }),
+      ).toBe(true);
+      const late = await store.completeLogin({
+        ...first.input,
+        codeHash,
+        claimedAt: T0,
+        family: { ...first.input.family, id: newId() },
+      });
       expect(late).toMatchObject({ familyCreated: true, user: { id: first.user.id } });
-      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'pending', claimedAt: T0 + MINUTE, familyId: null });
-      const taker = await store.completeLogin({ ...first.input, codeHash, claimedAt: T0 + MINUTE, family: { ...first.input.family, id: newId() } });
-      expect(await store.getLoginCode(codeHash)).toMatchObject({ state: 'done', familyId: expect.any(String), userId: taker.user.id });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({
+        state: 'pending',
+        claimedAt: T0 + MINUTE,
+        familyId: null,
+      });
+      const taker = await store.completeLogin({
+        ...first.input,
+        codeHash,
+        claimedAt: T0 + MINUTE,
+        family: { ...first.input.family, id: newId() },
+      });
+      expect(await store.getLoginCode(codeHash)).toMatchObject({
+        state: 'done',
+        familyId: expect.any(String),
+        userId: taker.user.id,
+      });
     });
   });
 }

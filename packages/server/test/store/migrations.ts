@@ -39,7 +39,9 @@ export function migrationTests(suite: StoreSuite): void {
       const names = ((await t.exec('select name from kysely_migration')) as { name: string }[]).map((r) => r.name);
       expect(names).toEqual(expect.arrayContaining(['0015_leases', '0016_login_codes_claimed_at']));
       expect(names).toHaveLength(allMigrations(store.dialect).length);
-      expect(await store.acquireLease({ name: `migrated-${hex(4)}`, owner: newId(), now: T0, ttlMs: MINUTE })).toBe(true);
+      expect(await store.acquireLease({ name: `migrated-${hex(4)}`, owner: newId(), now: T0, ttlMs: MINUTE })).toBe(
+        true,
+      );
     });
 
     it('login_codes.errcode becomes failure_json with its rows kept, and the rename re-runs cleanly when unrecorded', async () => {
@@ -54,11 +56,16 @@ export function migrationTests(suite: StoreSuite): void {
            values ('${codeHash}', '${newAppid()}', 'failed', null, '{"code":"INVALID_CODE"}', ${T0}, ${T0}, ${T0 + MINUTE})`,
         );
         await before.store.migrate();
-        expect(await before.store.getLoginCode(codeHash)).toMatchObject({ state: 'failed', failureJson: '{"code":"INVALID_CODE"}' });
+        expect(await before.store.getLoginCode(codeHash)).toMatchObject({
+          state: 'failed',
+          failureJson: '{"code":"INVALID_CODE"}',
+        });
         // Renamed but never recorded (process killed in between): the re-run finds nothing to rename.
         await before.exec(`delete from kysely_migration where name >= '0017'`);
         await before.store.migrate();
-        const names = ((await before.exec('select name from kysely_migration')) as { name: string }[]).map((r) => r.name);
+        const names = ((await before.exec('select name from kysely_migration')) as { name: string }[]).map(
+          (r) => r.name,
+        );
         expect(names).toContain('0017_login_codes_failure_json');
         expect(await before.store.getLoginCode(codeHash)).toMatchObject({ failureJson: '{"code":"INVALID_CODE"}' });
       } finally {

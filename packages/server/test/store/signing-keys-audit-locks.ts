@@ -37,7 +37,12 @@ export function signingKeyAuditLockTests(suite: StoreSuite): void {
       for (const e of events) await store.insertAudit(e);
       const first = await store.listAudit({ userId, limit: 3 });
       const second = await store.listAudit({ userId, limit: 3, cursor: first.nextCursor! });
-      expect([...first.items, ...second.items].map((e) => e.id)).toEqual(events.map((e) => e.id).sort().reverse());
+      expect([...first.items, ...second.items].map((e) => e.id)).toEqual(
+        events
+          .map((e) => e.id)
+          .sort()
+          .reverse(),
+      );
       expect(second.nextCursor).toBeNull();
     });
 

@@ -74,7 +74,10 @@ export function userTests(suite: StoreSuite): void {
         fromUserId: null,
         user: { id: a.user.id, phoneE164: fresh },
       });
-      expect(await store.movePhone({ userId: newId(), phoneE164: phone, now: T0 + 3, audit: unused })).toEqual({ user: undefined, fromUserId: null });
+      expect(await store.movePhone({ userId: newId(), phoneE164: phone, now: T0 + 3, audit: unused })).toEqual({
+        user: undefined,
+        fromUserId: null,
+      });
       expect((await store.listAudit({ userId: a.user.id, limit: 5 })).items).toHaveLength(1);
       expect((await store.getUser(b.user.id))?.phoneE164).toBe(phone);
     });
@@ -83,7 +86,10 @@ export function userTests(suite: StoreSuite): void {
       const appid = newAppid();
       const phone = `+86135${String(Date.now()).slice(-8)}`;
       const holder = await login(store, { appid, openid: newOpenid() });
-      const takers = [await login(store, { appid, openid: newOpenid() }), await login(store, { appid, openid: newOpenid() })];
+      const takers = [
+        await login(store, { appid, openid: newOpenid() }),
+        await login(store, { appid, openid: newOpenid() }),
+      ];
       await store.setPhone(holder.user.id, phone, T0);
       const results = await Promise.all(
         takers.map(({ user }) => {
@@ -91,7 +97,9 @@ export function userTests(suite: StoreSuite): void {
           return store.movePhone({ userId: user.id, phoneE164: phone, now: T0 + 1, audit: event });
         }),
       );
-      const withPhone = (await Promise.all([holder, ...takers].map(({ user }) => store.getUser(user.id)))).filter((u) => u?.phoneE164 === phone);
+      const withPhone = (await Promise.all([holder, ...takers].map(({ user }) => store.getUser(user.id)))).filter(
+        (u) => u?.phoneE164 === phone,
+      );
       expect(withPhone).toHaveLength(1);
       const last = results.find((r) => r.user?.id === withPhone[0]!.id)!;
       const first = results.find((r) => r !== last)!;
@@ -104,9 +112,18 @@ export function userTests(suite: StoreSuite): void {
       for (const at of [T0, T0 + 10, T0 + 20]) await store.insertAudit(audit('phone.bound', { userId, at }));
       await store.insertAudit(audit('phone.moved', { userId, at: T0 + 30 }));
       await store.insertAudit(audit('phone.bound', { userId: newId(), at: T0 + 30 }));
-      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 10 })).toEqual({ count: 2, firstAt: T0 + 10 });
-      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 - DAY })).toEqual({ count: 3, firstAt: T0 });
-      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 21 })).toEqual({ count: 0, firstAt: null });
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 10 })).toEqual({
+        count: 2,
+        firstAt: T0 + 10,
+      });
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 - DAY })).toEqual({
+        count: 3,
+        firstAt: T0,
+      });
+      expect(await store.countAuditEvents({ userId, action: 'phone.bound', since: T0 + 21 })).toEqual({
+        count: 0,
+        firstAt: null,
+      });
     });
 
     it('disable revokes the live families; enable clears the reason', async () => {
@@ -148,7 +165,10 @@ export function userTests(suite: StoreSuite): void {
       const { user } = await login(store, { appid, openid, unionid });
       await store.setPhone(user.id, phone, T0);
       for (const q of [user.id, openid, unionid, phone, ` ${openid} `]) {
-        expect((await store.searchUsers({ q, limit: 10 })).items.map((u) => u.id), q).toEqual([user.id]);
+        expect(
+          (await store.searchUsers({ q, limit: 10 })).items.map((u) => u.id),
+          q,
+        ).toEqual([user.id]);
       }
       for (const q of [openid.slice(0, -1), openid.slice(1), phone.slice(3), unionid.toUpperCase(), '%', '开']) {
         expect((await store.searchUsers({ q, limit: 10 })).items, q).toEqual([]);

@@ -9,7 +9,14 @@ import { PrivacyGate, type PrivacyRecord, type WxPrivacySetting } from './privac
 import { randomValues } from './random-values.js';
 import { httpPort, inProcessPort, type SimulatorPort } from './simulator-port.js';
 import { TempFiles } from './temp-files.js';
-import type { FakeWx, FakeWxControl, FakeWxOptions, WxCheckSessionSuccess, WxLoginSuccess, WxPrivacyOk } from './types.js';
+import type {
+  FakeWx,
+  FakeWxControl,
+  FakeWxOptions,
+  WxCheckSessionSuccess,
+  WxLoginSuccess,
+  WxPrivacyOk,
+} from './types.js';
 
 /** `wx.login` may be called at most this many times per second per user. */
 export const WX_LOGIN_PER_SECOND = 4;

@@ -35,10 +35,19 @@ async function createIndex(
     const found = await sql<{ n: number }>`select count(*) as n from information_schema.statistics
       where table_schema = database() and table_name = ${table} and index_name = ${name}`.execute(db);
     if (Number(found.rows[0]?.n ?? 0) > 0) return;
-    await db.schema.createIndex(name).on(table).columns([...columns]).execute();
+    await db.schema
+      .createIndex(name)
+      .on(table)
+      .columns([...columns])
+      .execute();
     return;
   }
-  await db.schema.createIndex(name).ifNotExists().on(table).columns([...columns]).execute();
+  await db.schema
+    .createIndex(name)
+    .ifNotExists()
+    .on(table)
+    .columns([...columns])
+    .execute();
 }
 
 function dropIndex(db: Db, dialect: StoreDialectName, name: string, table: string): Promise<void> {

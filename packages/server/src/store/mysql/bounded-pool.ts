@@ -8,7 +8,7 @@ import { DatabaseTimeoutError, isDatabaseUnavailable } from '../unavailable.js';
 const SET_SESSION = /^\s*set\s+(?!statement\b)/i;
 const MARIADB_TIMEOUT = /max_statement_time\s*=\s*(\d+(?:\.\d+)?)/i;
 const MYSQL_TIMEOUT = /max_execution_time\s*=\s*(\d+)/i;
-const PER_STATEMENT = /^\s*set\s+statement\s+.*?max_statement_time\s*=\s*(\d+(?:\.\d+)?)[^]*?\bfor\b/i;
+const PER_STATEMENT = /^\s*set\s+statement\s+.*?max_statement_time\s*=\s*(\d+(?:\.\d+)?)[\s\S]*?\bfor\b/i;
 
 /** The statement timeout, ms, that `sql` sets (for the session, or for itself when `perStatement`). */
 function timeoutSetBy(sql: string, perStatement: boolean): number | undefined {
@@ -72,12 +72,16 @@ export function boundedMysqlPool(pool: Pool, startMs: number, acquireMs: number)
     const state: SessionState = { sessionMs: startMs, abandoned: false };
 
     function query(sql: string, parameters: unknown[]): StreamableQuery;
-    function query(sql: string, parameters: unknown[], callback: (error: unknown, result: MysqlQueryResult) => void): void;
+    function query(
+      sql: string,
+      parameters: unknown[],
+      callback: (error: unknown, result: MysqlQueryResult) => void,
+    ): void;
     function query(
       sql: string,
       parameters: unknown[],
       callback?: (error: unknown, result: MysqlQueryResult) => void,
-    ): StreamableQuery | void {
+    ): StreamableQuery | undefined {
       const timeout = clientStatementTimeoutMs(timeoutSetBy(sql, true) ?? state.sessionMs);
       const options = { sql, values: parameters, ...(timeout === undefined ? {} : { timeout }) };
       // Streaming is not used by the store; passed through for Kysely's interface.
@@ -118,7 +122,10 @@ export function boundedMysqlPool(pool: Pool, startMs: number, acquireMs: number)
       let answered = false;
       const timer = setTimeout(() => {
         answered = true;
-        callback(new DatabaseTimeoutError(`no database connection came free within ${acquireMs} ms`), undefined as never);
+        callback(
+          new DatabaseTimeoutError(`no database connection came free within ${acquireMs} ms`),
+          undefined as never,
+        );
       }, acquireMs);
       pool.getConnection((error, connection) => {
         if (answered) {

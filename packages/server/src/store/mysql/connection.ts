@@ -76,7 +76,10 @@ export async function openMysqlConnection(url: string, options: ResolvedStoreOpt
   };
 
   const db = new Kysely<Database>({
-    dialect: new MysqlDialect({ pool: boundedMysqlPool(pool, statementTimeoutMs, statementTimeoutMs), onCreateConnection: setUpSession }),
+    dialect: new MysqlDialect({
+      pool: boundedMysqlPool(pool, statementTimeoutMs, statementTimeoutMs),
+      onCreateConnection: setUpSession,
+    }),
     plugins: [new CamelCasePlugin()],
   });
 

@@ -22,7 +22,11 @@ export interface AuditStore {
    * How many `action` events of `userId` happened at or after `since`, and when the earliest of them did (null when
    * none): per-user limits counted in the database hold across instances.
    */
-  countAuditEvents(query: { userId: string; action: string; since: number }): Promise<{ count: number; firstAt: number | null }>;
+  countAuditEvents(query: {
+    userId: string;
+    action: string;
+    since: number;
+  }): Promise<{ count: number; firstAt: number | null }>;
   /** Audit log, newest first, paged by id, optionally of one user. `limit` is clamped to 1..100. */
   listAudit(query: { cursor?: string; limit: number; userId?: string }): Promise<Page<AuditEventRow>>;
 }

@@ -43,7 +43,9 @@ export interface LoginCodeStore {
    * Inserts a `pending` row if none exists for `codeHash`, claimed at `createdAt`. True when this caller inserted it
    * (and so calls WeChat).
    */
-  claimLoginCode(row: Pick<LoginCodeRow, 'codeHash' | 'appid' | 'nonceHash' | 'createdAt' | 'expiresAt'>): Promise<boolean>;
+  claimLoginCode(
+    row: Pick<LoginCodeRow, 'codeHash' | 'appid' | 'nonceHash' | 'createdAt' | 'expiresAt'>,
+  ): Promise<boolean>;
   /**
    * Takes over a `pending` row whose claim is older than `staleBefore` (its request died between claiming and
    * finishing): one compare-and-set statement, so of concurrent takers exactly one gets true and calls WeChat.

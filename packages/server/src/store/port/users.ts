@@ -45,7 +45,11 @@ export interface UserStore {
   /** The user of (appid, openid), or undefined. */
   getUserByOpenid(appid: string, openid: string): Promise<UserRow | undefined>;
   /** Sets the given profile fields (a field left undefined is kept); answers the user after it, or undefined. */
-  updateProfile(id: string, patch: { nickname?: string | null; avatarUrl?: string | null }, now: number): Promise<UserRow | undefined>;
+  updateProfile(
+    id: string,
+    patch: { nickname?: string | null; avatarUrl?: string | null },
+    now: number,
+  ): Promise<UserRow | undefined>;
   /**
    * Binds (or, with `null`, unbinds) a phone number. The unique index decides conflicts: a number bound to another
    * user of the same app throws `UniqueViolationError` with `column === 'phone_e164'` (all three databases).
