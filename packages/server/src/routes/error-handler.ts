@@ -1,16 +1,16 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
 import { AppError } from '../errors/app-error.js';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors/catalogue.js';
 import { toAppError } from '../errors/to-app-error.js';
 import { cutByServer } from '../http/client-error.js';
+import type { ErrorEnvelopeSchema } from '../schemas/error-envelope.js';
 
 /** Code of the generic 500 answer (an unexpected error: a bug, never bad input). */
 export const INTERNAL_ERROR_CODE = 'INTERNAL_ERROR' satisfies ErrorCode;
 
-/** The error envelope: `{ error: { code, message, wechat? } }`. */
-export interface ErrorEnvelope {
-  error: { code: string; message: string; wechat?: { errcode: number; rid: string | null } };
-}
+/** The error envelope: `{ error: { code, message, wechat? } }` (its schema is the definition). */
+export type ErrorEnvelope = Static<typeof ErrorEnvelopeSchema>;
 
 /** Maps Fastify's own errors (schema, body parsing, content type, size) to catalogue errors. */
 function fromFastifyError(error: FastifyError): AppError | undefined {

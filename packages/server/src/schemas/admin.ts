@@ -134,18 +134,24 @@ export const AdminRevokeResponseSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const OutcomeCountsSchema = Type.Object(
-  {},
-  {
-    additionalProperties: Type.Integer(),
-    description: 'count per outcome (`success` or an error code); absent outcomes did not occur',
-  },
+// TypeBox types an open object as `{}`: Unsafe keeps the same JSON schema with its real type.
+const OutcomeCountsSchema = Type.Unsafe<Record<string, number>>(
+  Type.Object(
+    {},
+    {
+      additionalProperties: Type.Integer(),
+      description: 'count per outcome (`success` or an error code); absent outcomes did not occur',
+    },
+  ),
 );
+
+/** The windows the admin chart offers. */
+export const STATS_WINDOWS = ['1h', '24h'] as const;
 
 /** Query of `GET /admin/api/stats`. */
 export const AdminStatsQuerySchema = Type.Object(
   {
-    window: Type.Enum(['1h', '24h'], { default: '1h' }),
+    window: Type.Enum(STATS_WINDOWS, { default: '1h' }),
     appid: Type.Optional(
       Type.String({ minLength: 1, maxLength: APPID_MAX, description: 'one app only (default: all)' }),
     ),
@@ -153,25 +159,34 @@ export const AdminStatsQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** One minute of the chart. */
+export const LoginStatsPointSchema = Type.Object(
+  { minute: DateTime('start of the minute'), total: Type.Integer(), counts: OutcomeCountsSchema },
+  { additionalProperties: false },
+);
+
 /** `GET /admin/api/stats`: login outcomes of the window, summed over every instance. */
 export const AdminStatsSchema = Type.Object(
   {
-    window: Type.Enum(['1h', '24h']),
+    window: Type.Enum(STATS_WINDOWS),
     appid: Nullable(Type.String()),
     from: DateTime('start of the first minute'),
     to: DateTime('end of the current minute (exclusive)'),
     total: Type.Integer(),
     totals: OutcomeCountsSchema,
-    series: Type.Array(
-      Type.Object(
-        { minute: DateTime('start of the minute'), total: Type.Integer(), counts: OutcomeCountsSchema },
-        { additionalProperties: false },
-      ),
-      { description: 'one point per minute, oldest first, no gaps' },
-    ),
+    series: Type.Array(LoginStatsPointSchema, { description: 'one point per minute, oldest first, no gaps' }),
   },
   { additionalProperties: false },
 );
+
+/** A window of the admin chart. */
+export type StatsWindow = (typeof STATS_WINDOWS)[number];
+/** Counts per outcome (`success` or an error code); outcomes that did not occur are absent. */
+export type OutcomeCounts = Static<typeof OutcomeCountsSchema>;
+/** One minute of the chart. */
+export type LoginStatsPoint = Static<typeof LoginStatsPointSchema>;
+/** Login outcomes of a window, summed over every instance: totals and a per-minute series without gaps. */
+export type LoginStatsReport = Static<typeof AdminStatsSchema>;
 
 /** A configured mini program, as the admin API shows it: never its secret. */
 export const AdminAppSchema = Type.Object({ appid: Type.String() }, { additionalProperties: false });

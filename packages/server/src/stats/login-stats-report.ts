@@ -1,37 +1,11 @@
+import type { LoginStatsPoint, LoginStatsReport, OutcomeCounts, StatsWindow } from '../schemas/admin.js';
 import type { Store } from '../store/types.js';
 import { STATS_MINUTE_MS } from './login-stats-recorder.js';
-
-/** The windows the admin chart offers. */
-export type StatsWindow = '1h' | '24h';
 
 /** Minutes in each window (the current, still running minute included). */
 export const STATS_WINDOW_MINUTES: Readonly<Record<StatsWindow, number>> = { '1h': 60, '24h': 1440 };
 
-/** Counts per outcome (`success` or an error code); outcomes that did not occur are absent. */
-export type OutcomeCounts = Record<string, number>;
-
-/** One minute of the chart. */
-export interface LoginStatsPoint {
-  /** Start of the minute, ISO 8601. */
-  minute: string;
-  total: number;
-  counts: OutcomeCounts;
-}
-
-/** Login outcomes of a window, summed over every instance: totals and a per-minute series without gaps. */
-export interface LoginStatsReport {
-  window: StatsWindow;
-  /** The app counted, or null for all of them. */
-  appid: string | null;
-  /** Start of the first minute, ISO 8601. */
-  from: string;
-  /** End of the last (current) minute, ISO 8601 (exclusive). */
-  to: string;
-  total: number;
-  totals: OutcomeCounts;
-  /** One point per minute, oldest first. */
-  series: LoginStatsPoint[];
-}
+export type { LoginStatsPoint, LoginStatsReport, OutcomeCounts, StatsWindow } from '../schemas/admin.js';
 
 /** Reads `login_stats` for the window ending in the minute of `now` and shapes it for a chart. */
 export async function loginStatsReport(
