@@ -1,3 +1,5 @@
+// About 300 lines on purpose: claim, exchange, takeover and replay are one state machine over the memo row; apart,
+// each would need the invariants of the others (docs/architecture.md#the-login-path).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WeChatError } from '@wxlogin/core';
