@@ -106,10 +106,10 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
       expect(first.user.openid).toBe(openid);
       for (const body of bodies) {
         expect(body.user).toEqual(first.user);
-        expect(body.refreshToken).toBe(first.refreshToken); // same family, generation 0
+        expect(body.refreshToken).toBe(first.refreshToken); // same session, generation 0
         expect(body.isNew).toBe(true);
       }
-      expect((await c.instances[0]!.store.listUserFamilies(first.user.id)).length).toBe(1);
+      expect((await c.instances[0]!.store.listUserSessions(first.user.id)).length).toBe(1);
       // Whichever instance answered, its token works on every instance.
       for (const [i, instance] of c.instances.entries()) {
         expect((await instance.get('/v1/me', bodies[(i + 1) % 3]!.accessToken)).statusCode).toBe(200);
@@ -184,7 +184,7 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
       // lifetime — the clock is frozen, so only a message could end it sooner.
       const quiet = await loginOn(c, a);
       await primed(quiet.accessToken);
-      await a.store.revokeFamily(quiet.refreshToken.split('.')[1]!, 'logout', c.clock());
+      await a.store.revokeSession(quiet.refreshToken.split('.')[1]!, 'logout', c.clock());
       expect(await status(b, quiet.accessToken)).toBe('ok');
       c.clock.advance(5001);
       expect(await status(b, quiet.accessToken)).toBe('UNAUTHORIZED');
@@ -277,8 +277,8 @@ describe.each(serverDatabases.map((db) => [db.tag, db] as const))(
         for (const next of [nextA, nextB]) expect((await b.get('/v1/me', next.accessToken)).statusCode).toBe(200);
         refreshToken = nextA.refreshToken;
       }
-      const family = await a.store.getFamily(refreshToken.split('.')[1]!);
-      expect(family).toMatchObject({ generation: 5, revokedAt: null });
+      const row = await a.store.getSession(refreshToken.split('.')[1]!);
+      expect(row).toMatchObject({ generation: 5, revokedAt: null });
     });
   },
 );

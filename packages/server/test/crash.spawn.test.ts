@@ -203,11 +203,13 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
         const cut = device.cut;
         if (cut?.kind === 'login') cutLoginHashes.add(loginCodeHash(device.appid, cut.code));
         for (const session of device.sessions.values()) {
-          const row = at.families.get(session.familyId);
+          const row = at.sessions.get(session.sessionId);
           const lostRotation =
-            cut?.kind === 'refresh' && cut.familyId === session.familyId && row?.generation === session.generation + 1;
+            cut?.kind === 'refresh' &&
+            cut.sessionId === session.sessionId &&
+            row?.generation === session.generation + 1;
           if (row === undefined || row.revokedAt !== null) {
-            problems.push(`${where}: ${device.name}'s session ${session.familyId} is ${row ? 'revoked' : 'missing'}`);
+            problems.push(`${where}: ${device.name}'s session ${session.sessionId} is ${row ? 'revoked' : 'missing'}`);
           } else if (lostRotation) {
             figure.lostRotations += 1;
             if (at.takenAt - row.rotatedAt > graceMs) problems.push(`${where}: ${device.name}: a stale lost rotation`);
@@ -222,9 +224,9 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
         everCutLogins.add(hash);
         const memo = at.loginCodes.get(hash);
         count(figure.cutLoginMemos, memo?.state ?? 'none');
-        if (memo?.familyId) committedByCutLogins.add(memo.familyId);
+        if (memo?.sessionId) committedByCutLogins.add(memo.sessionId);
       }
-      for (const [id] of at.families) {
+      for (const [id] of at.sessions) {
         if (!known.has(id) && !committedByCutLogins.has(id)) {
           problems.push(`${where}: session ${id} belongs to no device and no cut login`);
         }
@@ -268,7 +270,7 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
     type Cut<K extends DeviceRequest['kind']> = DeviceRequest & { kind: K };
 
     const retryRefresh = async ({ device, at, figure, send, report }: Retry, cut: Cut<'refresh'>): Promise<void> => {
-      const row = at.families.get(cut.familyId);
+      const row = at.sessions.get(cut.sessionId);
       const lost = row?.generation === cut.generation + 1;
       if (lost) figure.maxRotationToRetryMs = Math.max(figure.maxRotationToRetryMs, Date.now() - row.rotatedAt);
       const answer = await send(cut);
@@ -320,7 +322,7 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
       const after = unavailable === 0 ? '' : `${answer.status >= 500 ? 'still ' : 'after '}${unavailable}× 5xx, `;
       if (errorCode(answer) !== 'CODE_ALREADY_USED') {
         report(device.accept(cut, answer));
-        if (answer.status === 200 && memo?.state === 'done' && device.newest?.familyId !== memo.familyId) {
+        if (answer.status === 200 && memo?.state === 'done' && device.newest?.sessionId !== memo.sessionId) {
           report([`${device.name} login: a new session instead of the committed one replayed`]);
         }
         count(figure.retries, `login ${after}${outcome(answer)} (${label})`);
@@ -382,15 +384,15 @@ describe.each(crashDatabases)('%s wxlogin serve SIGKILLed under load, restarted 
           problems.push(`${where}: ${device.name}'s phone in the database is not the one it was answered`);
         }
         for (const session of device.sessions.values()) {
-          known.add(session.familyId);
-          const row = after.families.get(session.familyId);
+          known.add(session.sessionId);
+          const row = after.sessions.get(session.sessionId);
           if (row === undefined || row.revokedAt !== null || row.generation !== session.generation) {
             const state = row ? `${row.revokedAt === null ? 'live' : 'revoked'} at ${row.generation}` : 'missing';
             problems.push(`${where}: ${device.name}'s session is ${state}, the device holds ${session.generation}`);
           }
         }
       }
-      for (const [id] of after.families) {
+      for (const [id] of after.sessions) {
         if (!known.has(id)) problems.push(`${where}: session ${id} belongs to no device`);
       }
       const pending = [...after.loginCodes.values()].filter((memo) => memo.state === 'pending').length;

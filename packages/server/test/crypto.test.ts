@@ -69,23 +69,23 @@ describe('sealing', () => {
 
 describe('refresh tokens', () => {
   const codec = createRefreshTokenCodec(deriveRefreshKey(key));
-  const familyId = createIdGenerator()();
+  const sessionId = createIdGenerator()();
 
-  it('are wxr1.<familyId>.<generation>.<mac> with mac = HMAC(derived key, familyId|generation)', () => {
-    const token = codec.issue(familyId, 3);
+  it('are wxr1.<sessionId>.<generation>.<mac> with mac = HMAC(derived key, sessionId|generation)', () => {
+    const token = codec.issue(sessionId, 3);
     expect(token).toMatch(/^wxr1\.[0-9a-f-]{36}\.3\.[A-Za-z0-9_-]{43}$/);
-    expect(codec.parse(token)).toEqual({ ok: true, claims: { familyId, generation: 3 } });
+    expect(codec.parse(token)).toEqual({ ok: true, claims: { sessionId, generation: 3 } });
   });
 
   it('derive a MAC key that is not the master key and depends on it', () => {
     const other = createRefreshTokenCodec(deriveRefreshKey(randomBytes(32)));
-    expect(other.parse(codec.issue(familyId, 0))).toEqual({ ok: false, reason: 'bad_mac' });
+    expect(other.parse(codec.issue(sessionId, 0))).toEqual({ ok: false, reason: 'bad_mac' });
     expect(deriveRefreshKey(key).export().equals(key)).toBe(false);
     expect(deriveRefreshKey(key).export().equals(deriveRefreshKey(key).export())).toBe(true);
   });
 
-  it('reject a changed generation, family or mac as bad_mac, and other shapes as malformed', () => {
-    const token = codec.issue(familyId, 1);
+  it('reject a changed generation, session or mac as bad_mac, and other shapes as malformed', () => {
+    const token = codec.issue(sessionId, 1);
     const [prefix, fid, , mac] = token.split('.');
     expect(codec.parse(`${prefix}.${fid}.2.${mac}`)).toEqual({ ok: false, reason: 'bad_mac' });
     expect(codec.parse(`${prefix}.${createIdGenerator()()}.1.${mac}`)).toEqual({ ok: false, reason: 'bad_mac' });

@@ -180,7 +180,7 @@ async function storeSessionKey(t: TestApp, openid: string, sealed: string): Prom
     unionid: null,
     newUserId: randomBytes(16).toString('hex'),
     sessionKeySealed: sealed,
-    family: {
+    session: {
       id: randomBytes(16).toString('hex'),
       appid: t.appid,
       generation: 0,

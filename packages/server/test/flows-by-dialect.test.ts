@@ -12,7 +12,7 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 const ADMIN_TOKEN = 'admin-token-for-flows-by-dialect';
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const errorCode = (response: LightMyRequestResponse): string => response.json<ErrorEnvelope>().error.code;
-const familyOf = (refreshToken: string): string => refreshToken.split('.')[1]!;
+const sessionOf = (refreshToken: string): string => refreshToken.split('.')[1]!;
 const generationOf = (refreshToken: string): string => refreshToken.split('.')[2]!;
 
 /** What `/v1/me` says for an access token: the status and, when refused, the error code. */
@@ -92,7 +92,7 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     const rotated = await refresh(first.body.refreshToken);
     expect(rotated.statusCode).toBe(200);
     const g1 = rotated.json<TokenResponse>();
-    expect(familyOf(g1.refreshToken)).toBe(familyOf(first.body.refreshToken));
+    expect(sessionOf(g1.refreshToken)).toBe(sessionOf(first.body.refreshToken));
     expect(generationOf(g1.refreshToken)).toBe('1');
     t.clock.advance(1500);
     const grace = await refresh(first.body.refreshToken);
@@ -100,15 +100,15 @@ describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journ
     expect(grace.json<TokenResponse>().refreshToken).toBe(g1.refreshToken);
     expect(await meStatus(t, g1.accessToken)).toEqual([200, undefined]);
 
-    // Past the grace window the predecessor is reuse: the whole family ends, and is audited.
+    // Past the grace window the predecessor is reuse: the whole session ends, and is audited.
     t.clock.advance(t.config.refreshGraceS * 1000 + 1);
     const reused = await refresh(first.body.refreshToken);
     expect(reused.statusCode).toBe(401);
     expect(errorCode(reused)).toBe('REFRESH_TOKEN_REUSED');
     expect(errorCode(await refresh(g1.refreshToken))).toBe('SESSION_EXPIRED');
     expect(await meStatus(t, g1.accessToken)).toEqual([401, 'UNAUTHORIZED']);
-    const family = await t.store.getFamily(familyOf(first.body.refreshToken));
-    expect(family).toMatchObject({ revokedReason: 'reuse' });
+    const session = await t.store.getSession(sessionOf(first.body.refreshToken));
+    expect(session).toMatchObject({ revokedReason: 'reuse' });
     expect((await t.store.listAudit({ userId, limit: 100 })).items.map((e) => e.action)).toContain(
       'refresh.reuse_detected',
     );

@@ -173,7 +173,7 @@ describe('access-token attacks are 401 [sqlite]', () => {
     const { body } = await t.login();
     expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200); // cached as alive
     // Another instance revokes the session: this instance's cache may say "alive" for up to 5 s.
-    await t.store.revokeFamily(body.refreshToken.split('.')[1]!, 'admin', t.clock());
+    await t.store.revokeSession(body.refreshToken.split('.')[1]!, 'admin', t.clock());
     expect((await t.get('/v1/me', body.accessToken)).statusCode).toBe(200);
     t.clock.advance(5001);
     await expect401(t, body.accessToken);

@@ -43,9 +43,9 @@ describe('DELETE /v1/me [sqlite]', () => {
       expect(refreshed.statusCode).toBe(401);
       expect(errorCode(refreshed)).toBe('SESSION_EXPIRED');
     }
-    const families = await t.store.listUserFamilies(userId);
-    expect(families).toHaveLength(2);
-    for (const family of families) expect(family.revokedReason).toBe('user_deleted');
+    const sessions = await t.store.listUserSessions(userId);
+    expect(sessions).toHaveLength(2);
+    for (const session of sessions) expect(session.revokedReason).toBe('user_deleted');
     expect(errorCode(await deleteMe(t, phone.body.accessToken))).toBe('UNAUTHORIZED');
 
     const [event, ...more] = (await t.store.listAudit({ userId, limit: 100 })).items.filter(
@@ -125,7 +125,7 @@ describe('disable / enable [sqlite]', () => {
       expect(errorCode(response), what).toBe('USER_DISABLED');
     }
     // Disabling ended every session.
-    for (const family of await t.store.listUserFamilies(userId)) expect(family.revokedReason).toBe('disabled');
+    for (const session of await t.store.listUserSessions(userId)) expect(session.revokedReason).toBe('disabled');
 
     const enabled = await admin(t, 'POST', `/admin/api/users/${userId}/enable`);
     expect(enabled.statusCode).toBe(200);
@@ -149,7 +149,7 @@ describe('disable / enable [sqlite]', () => {
     for (const s of [a, b]) expect((await t.get('/v1/me', s.body.accessToken)).statusCode).toBe(200);
 
     // Behind the service's back (as another instance would, without Redis): cached for ≤ 5 s.
-    await t.store.revokeUserFamilies(b.body.user.id, 'test', t.clock());
+    await t.store.revokeUserSessions(b.body.user.id, 'test', t.clock());
     expect((await t.get('/v1/me', b.body.accessToken)).statusCode).toBe(200);
     t.clock.advance(5001);
     expect((await t.get('/v1/me', b.body.accessToken)).statusCode).toBe(401);

@@ -20,8 +20,8 @@ async function loginWith(t: TestApp, headers: Record<string, string> = {}) {
   const claims = JSON.parse(Buffer.from(body.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as {
     sid: string;
   };
-  const family = await t.store.getFamily(claims.sid);
-  return { body, createdIp: family?.createdIp };
+  const session = await t.store.getSession(claims.sid);
+  return { body, createdIp: session?.createdIp };
 }
 
 function logCollector(): { write(line: string): void; lines(): { msg?: string; level: number }[] } {

@@ -109,7 +109,7 @@ describe('per-user login limit [sqlite]', () => {
     expectRateLimited(third.response);
 
     const userId = a1.response.json<LoginResponse>().user.id;
-    expect(await t.store.listUserFamilies(userId)).toHaveLength(2);
+    expect(await t.store.listUserSessions(userId)).toHaveLength(2);
     // The code is spent at WeChat: a replay answers the same refusal, and never reaches WeChat again.
     const calls = t.simulator.stats()['/sns/jscode2session'];
     const replay = await t.post('/v1/auth/login', { code: third.code, appid: t.appid });

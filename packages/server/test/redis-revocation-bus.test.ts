@@ -64,12 +64,12 @@ describe(`${REDIS_TAG} RevocationBus`, () => {
     const [publisher, subscriber] = [await instance(), await instance()];
     const received = await listen(subscriber);
     const started = performance.now();
-    expect(await publisher.publish({ type: 'sid', id: 'family-1' })).toBe(true);
+    expect(await publisher.publish({ type: 'sid', id: 'session-1' })).toBe(true);
     expect(await publisher.publish({ type: 'user', id: 'user-1' })).toBe(true);
     expect(await eventually(() => received.length === 2, 1000)).toBe(true);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(received).toEqual([
-      { type: 'sid', id: 'family-1' },
+      { type: 'sid', id: 'session-1' },
       { type: 'user', id: 'user-1' },
     ]);
   });

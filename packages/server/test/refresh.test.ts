@@ -4,7 +4,7 @@ import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp } from './helpers/test-app.js';
 
 const errorCode = (response: { json(): unknown }) => (response.json() as { error: { code: string } }).error.code;
-const familyOf = (refreshToken: string) => refreshToken.split('.')[1]!;
+const sessionOf = (refreshToken: string) => refreshToken.split('.')[1]!;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** The token with its mac's last character changed in the two bits a 32-byte mac leaves unused (3 spellings). */
@@ -22,7 +22,7 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     expect(response.statusCode).toBe(200);
     const next = response.json<TokenResponse>();
     expect(Object.keys(next).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType', 'user']);
-    expect(next.refreshToken).toMatch(new RegExp(`^wxr1\\.${familyOf(body.refreshToken)}\\.1\\.`));
+    expect(next.refreshToken).toMatch(new RegExp(`^wxr1\\.${sessionOf(body.refreshToken)}\\.1\\.`));
     expect(next.accessToken).not.toBe(body.accessToken);
     expect(next.user).toEqual(body.user);
     expect((await t.get('/v1/me', next.accessToken)).statusCode).toBe(200);
@@ -54,16 +54,16 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const inner = await openStore('sqlite::memory:');
     await inner.migrate();
     onTestFinished(() => inner.close());
-    // The first rotateFamily call waits 30 s (by the injected clock) before the store runs its statement, as a
+    // The first rotateSession call waits 30 s (by the injected clock) before the store runs its statement, as a
     // request queued for a pool connection or a lock would.
     let stall: (() => void) | undefined;
     const store = new Proxy(inner, {
       get(target, property) {
-        if (property === 'rotateFamily') {
-          return (input: Parameters<Store['rotateFamily']>[0]) => {
+        if (property === 'rotateSession') {
+          return (input: Parameters<Store['rotateSession']>[0]) => {
             stall?.();
             stall = undefined;
-            return target.rotateFamily(input);
+            return target.rotateSession(input);
           };
         }
         const value: unknown = Reflect.get(target, property, target);
@@ -84,7 +84,7 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     const retry = await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken });
     expect(retry.statusCode, retry.body).toBe(200);
     expect(retry.json<TokenResponse>().refreshToken).toBe(successor.refreshToken);
-    expect(await t.store.getFamily(familyOf(body.refreshToken))).toMatchObject({
+    expect(await t.store.getSession(sessionOf(body.refreshToken))).toMatchObject({
       rotatedAt: statementAt,
       revokedAt: null,
     });
@@ -96,7 +96,7 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     );
   });
 
-  it('reuse after the grace window: REFRESH_TOKEN_REUSED, the family revoked and audited, its tokens dead', async () => {
+  it('reuse after the grace window: REFRESH_TOKEN_REUSED, the session revoked and audited, its tokens dead', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
     const successor = (await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).json<TokenResponse>();
@@ -105,14 +105,14 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     expect(reused.statusCode).toBe(401);
     expect(errorCode(reused)).toBe('REFRESH_TOKEN_REUSED');
 
-    const family = await t.store.getFamily(familyOf(body.refreshToken));
-    expect(family?.revokedAt).not.toBeNull();
-    expect(family?.revokedReason).toBe('reuse');
+    const session = await t.store.getSession(sessionOf(body.refreshToken));
+    expect(session?.revokedAt).not.toBeNull();
+    expect(session?.revokedReason).toBe('reuse');
     const audit = await t.store.listAudit({ limit: 10 });
     const reuse = audit.items.find((e) => e.action === 'refresh.reuse_detected');
-    expect(reuse).toMatchObject({ appid: family?.appid, userId: family?.userId });
+    expect(reuse).toMatchObject({ appid: session?.appid, userId: session?.userId });
 
-    // The legitimate holder's successor is dead too, and so is the access token of the family.
+    // The legitimate holder's successor is dead too, and so is the access token of the session.
     const afterReuse = await t.post('/v1/auth/refresh', { refreshToken: successor.refreshToken });
     expect(errorCode(afterReuse)).toBe('SESSION_EXPIRED');
     expect((await t.get('/v1/me', successor.accessToken)).statusCode).toBe(401);
@@ -128,13 +128,13 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     );
   });
 
-  it('a bad mac is UNAUTHORIZED and revokes nothing (knowing a family id must not end a session)', async () => {
+  it('a bad mac is UNAUTHORIZED and revokes nothing (knowing a session id must not end it)', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
-    const [prefix, familyId] = body.refreshToken.split('.');
+    const [prefix, sessionId] = body.refreshToken.split('.');
     for (const forged of [
-      `${prefix}.${familyId}.0.${'A'.repeat(43)}`,
-      `${prefix}.${familyId}.5.${body.refreshToken.split('.')[3]}`,
+      `${prefix}.${sessionId}.0.${'A'.repeat(43)}`,
+      `${prefix}.${sessionId}.5.${body.refreshToken.split('.')[3]}`,
       'wxr1.garbage',
       'not-a-token',
     ]) {
@@ -142,14 +142,14 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
       expect(response.statusCode).toBe(401);
       expect(errorCode(response)).toBe('UNAUTHORIZED');
     }
-    expect((await t.store.getFamily(familyId!))?.revokedAt).toBeNull();
+    expect((await t.store.getSession(sessionId!))?.revokedAt).toBeNull();
     expect((await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).statusCode).toBe(200);
   });
 
   it('the three non-canonical base64url spellings of a valid mac are UNAUTHORIZED: no rotation, no reuse, nothing revoked', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
-    const familyId = familyOf(body.refreshToken);
+    const sessionId = sessionOf(body.refreshToken);
     const successor = (await t.post('/v1/auth/refresh', { refreshToken: body.refreshToken })).json<TokenResponse>();
     t.clock.advance(10_001); // past the grace window: the predecessor's canonical spelling would be reuse
     for (const token of [successor.refreshToken, body.refreshToken]) {
@@ -166,9 +166,9 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
         expect((await t.post('/v1/auth/logout', { refreshToken })).statusCode).toBe(204);
       }
     }
-    const family = await t.store.getFamily(familyId);
-    expect(family?.revokedAt).toBeNull();
-    expect(family?.generation).toBe(1);
+    const session = await t.store.getSession(sessionId);
+    expect(session?.revokedAt).toBeNull();
+    expect(session?.generation).toBe(1);
     expect((await t.store.listAudit({ limit: 10 })).items.some((e) => e.action === 'refresh.reuse_detected')).toBe(
       false,
     );
@@ -177,7 +177,7 @@ describe('POST /v1/auth/refresh [sqlite]', () => {
     expect(next.json<TokenResponse>().refreshToken.split('.')[2]).toBe('2');
   });
 
-  it('an expired family is SESSION_EXPIRED (sliding expiry, then the absolute one)', async () => {
+  it('an expired session is SESSION_EXPIRED (sliding expiry, then the absolute one)', async () => {
     const t = await createTestApp({ env: { WXLOGIN_REFRESH_TTL: '3600', WXLOGIN_REFRESH_ABSOLUTE_TTL: '7200' } });
     const { body } = await t.login();
     t.clock.advance(3000 * 1000);
@@ -223,15 +223,15 @@ describe('POST /v1/auth/logout [sqlite]', () => {
   it('answers 204 for unknown, malformed or forged tokens without touching anything (no oracle)', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
-    const familyId = familyOf(body.refreshToken);
+    const sessionId = sessionOf(body.refreshToken);
     for (const refreshToken of [
       'nonsense',
-      `wxr1.${familyId}.0.${'B'.repeat(43)}`,
+      `wxr1.${sessionId}.0.${'B'.repeat(43)}`,
       'wxr1.01977375-f600-7a74-b7b1-64d78a211241.0.x',
     ]) {
       expect((await t.post('/v1/auth/logout', { refreshToken })).statusCode).toBe(204);
     }
-    expect((await t.store.getFamily(familyId))?.revokedAt).toBeNull();
+    expect((await t.store.getSession(sessionId))?.revokedAt).toBeNull();
   });
 
   it('{ all: true } with a bearer ends every session of the user; without a bearer it is 401', async () => {

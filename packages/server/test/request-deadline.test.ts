@@ -69,7 +69,7 @@ describe('request deadline [sqlite]', () => {
     // Stands for a database that stops answering between the login and the next request.
     const stalling = new Proxy(store, {
       get(target, property, receiver) {
-        if (property === 'getFamily' && stuck) return () => new Promise(() => undefined);
+        if (property === 'getSession' && stuck) return () => new Promise(() => undefined);
         const value: unknown = Reflect.get(target, property, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },

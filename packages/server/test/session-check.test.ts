@@ -3,22 +3,22 @@ import { createSessionCheck } from '../src/auth/session-check.js';
 import type { Store } from '../src/store/types.js';
 import { createTestApp } from './helpers/test-app.js';
 
-const familyOf = (refreshToken: string) => refreshToken.split('.')[1]!;
+const sessionOf = (refreshToken: string) => refreshToken.split('.')[1]!;
 
 /**
- * The real store, whose `getFamily` reads the row at once but answers only when `release()` is called: a judgement
+ * The real store, whose `getSession` reads the row at once but answers only when `release()` is called: a judgement
  * is then provably in flight while the test acts.
  */
-function holdFamilyAnswers(store: Store): { store: Store; release(): void } {
+function holdSessionAnswers(store: Store): { store: Store; release(): void } {
   let release!: () => void;
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
   const wrapped = new Proxy(store, {
     get(target, property) {
-      if (property === 'getFamily') {
+      if (property === 'getSession') {
         return async (id: string) => {
-          const row = await target.getFamily(id);
+          const row = await target.getSession(id);
           await held;
           return row;
         };
@@ -35,8 +35,8 @@ describe('session check [sqlite]', () => {
     const t = await createTestApp();
     const owner = await t.login();
     const other = await t.login();
-    const sid = familyOf(owner.body.refreshToken);
-    const held = holdFamilyAnswers(t.store);
+    const sid = sessionOf(owner.body.refreshToken);
+    const held = holdSessionAnswers(t.store);
     const check = createSessionCheck({ store: held.store, clock: t.clock });
 
     const genuine = check.assertAlive({ sub: owner.body.user.id, sid, appid: t.appid });
@@ -54,12 +54,12 @@ describe('session check [sqlite]', () => {
   it('a session revoked while its check is in flight is not cached alive: the next check is UNAUTHORIZED at once', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
-    const sid = familyOf(body.refreshToken);
-    const held = holdFamilyAnswers(t.store);
+    const sid = sessionOf(body.refreshToken);
+    const held = holdSessionAnswers(t.store);
     const check = createSessionCheck({ store: held.store, clock: t.clock });
 
     const before = check.assertAlive({ sub: body.user.id, sid, appid: t.appid }); // has read the live row already
-    await t.store.revokeFamily(sid, 'logout', t.clock());
+    await t.store.revokeSession(sid, 'logout', t.clock());
     check.forgetSession(sid);
     held.release();
     await expect(before).resolves.toBeUndefined(); // it began before the revocation
@@ -71,12 +71,12 @@ describe('session check [sqlite]', () => {
   it('a verdict is cached for ttlMs on the injected clock, then judged again; maxEntries bounds the cache', async () => {
     const t = await createTestApp();
     const { body } = await t.login();
-    const sid = familyOf(body.refreshToken);
+    const sid = sessionOf(body.refreshToken);
     let reads = 0;
     const counting = new Proxy(t.store, {
       get(target, property) {
         const value: unknown = Reflect.get(target, property, target);
-        if (property === 'getFamily') reads += 1;
+        if (property === 'getSession') reads += 1;
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
@@ -93,7 +93,7 @@ describe('session check [sqlite]', () => {
 
     // A second key pushes the first out of a cache of one.
     const other = await t.login();
-    await check.assertAlive({ sub: other.body.user.id, sid: familyOf(other.body.refreshToken), appid: t.appid });
+    await check.assertAlive({ sub: other.body.user.id, sid: sessionOf(other.body.refreshToken), appid: t.appid });
     expect(reads).toBe(3);
     await check.assertAlive(claims);
     expect(reads).toBe(4);

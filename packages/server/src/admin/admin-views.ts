@@ -1,6 +1,6 @@
 import { toUser } from '../auth/user-view.js';
 import type { AdminAuditEvent, AdminSession, AdminUser } from '../schemas/admin.js';
-import type { AuditEventRow, RefreshFamilyRow, UserRow } from '../store/types.js';
+import type { AuditEventRow, SessionRow, UserRow } from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -15,7 +15,7 @@ export function toAdminUser(row: UserRow): AdminUser {
 }
 
 /** The admin view of a `refresh_families` row at time `now`. */
-export function toAdminSession(row: RefreshFamilyRow, now: number): AdminSession {
+export function toAdminSession(row: SessionRow, now: number): AdminSession {
   return {
     id: row.id,
     appid: row.appid,

@@ -61,11 +61,11 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
 
     async getUser(id) {
       const row = await requireUser(id);
-      const [families, linked] = await Promise.all([store.listUserFamilies(row.id), store.linkedAccounts(row)]);
+      const [sessions, linked] = await Promise.all([store.listUserSessions(row.id), store.linkedAccounts(row)]);
       const now = clock();
       return {
         user: toAdminUser(row),
-        sessions: families.map((family) => toAdminSession(family, now)),
+        sessions: sessions.map((session) => toAdminSession(session, now)),
         linkedAccounts: linked.map(toAdminUser),
       };
     },

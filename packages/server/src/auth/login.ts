@@ -170,7 +170,7 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
   }
 
   const now = ctx.clock();
-  const familyId = ctx.newId();
+  const sessionId = ctx.newId();
   const refreshTtlMs = ctx.config.refreshTtl * 1000;
   const absoluteExpiresAt = now + ctx.config.refreshAbsoluteTtl * 1000;
   let completed: CompleteLoginResult;
@@ -183,8 +183,8 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
       newUserId: ctx.newId(),
       sessionKeySealed: ctx.sealer.seal(session.sessionKey, sessionKeyAad(appid, session.openid)),
       claimedAt,
-      family: {
-        id: familyId,
+      session: {
+        id: sessionId,
         appid,
         generation: 0,
         rotatedAt: now,
@@ -204,13 +204,13 @@ async function exchange(ctx: AuthContext, args: Claim & { claimedAt: number }): 
     throw error;
   }
 
-  if (!completed.familyCreated) {
+  if (!completed.sessionCreated) {
     const disabled = new AppError('USER_DISABLED');
     await ctx.store.failLoginCode(codeHash, serialise(disabled), claimedAt);
     throw disabled;
   }
   ctx.logger.debug({ appid, userId: completed.user.id, isNew: completed.isNew }, 'login');
-  return { ...(await issueTokens(ctx, completed.user, familyId, 0)), isNew: completed.isNew };
+  return { ...(await issueTokens(ctx, completed.user, sessionId, 0)), isNew: completed.isNew };
 }
 
 /** Answers a code someone else claimed, from its memo row as the wait left it. */
@@ -240,17 +240,17 @@ async function replay(
   const sameNonce =
     row.nonceHash === null || nonceHash === null ? row.nonceHash === nonceHash : sameHash(row.nonceHash, nonceHash);
   if (!sameNonce) throw new AppError('CODE_ALREADY_USED');
-  if (row.familyId === null || row.userId === null) throw new AppError('CODE_ALREADY_USED');
-  const [family, user] = await Promise.all([ctx.store.getFamily(row.familyId), ctx.store.getUser(row.userId)]);
-  if (!user || !family) throw new AppError('CODE_ALREADY_USED');
+  if (row.sessionId === null || row.userId === null) throw new AppError('CODE_ALREADY_USED');
+  const [session, user] = await Promise.all([ctx.store.getSession(row.sessionId), ctx.store.getUser(row.userId)]);
+  if (!user || !session) throw new AppError('CODE_ALREADY_USED');
   if (user.status === 'disabled') throw new AppError('USER_DISABLED');
   // Once the session has rotated, generation 0 is spent: handing it out again would look like reuse.
-  if (family.revokedAt !== null || family.generation !== 0 || family.expiresAt <= ctx.clock()) {
+  if (session.revokedAt !== null || session.generation !== 0 || session.expiresAt <= ctx.clock()) {
     throw new AppError('CODE_ALREADY_USED');
   }
   // Both rows come from the same completeLogin, at the same instant, when that login created the user.
-  const isNew = user.createdAt === family.createdAt;
-  return { ...(await issueTokens(ctx, user, family.id, 0)), isNew };
+  const isNew = user.createdAt === session.createdAt;
+  return { ...(await issueTokens(ctx, user, session.id, 0)), isNew };
 }
 
 async function waitWhilePending(ctx: AuthContext, first: LoginCodeRow): Promise<LoginCodeRow | undefined> {

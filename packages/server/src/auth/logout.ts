@@ -5,13 +5,13 @@ import type { AuthContext } from './context.js';
 export async function logout(ctx: AuthContext, input: { refreshToken: string }): Promise<void> {
   const parsed = ctx.refreshTokens.parse(input.refreshToken);
   if (!parsed.ok) return;
-  await ctx.store.revokeFamily(parsed.claims.familyId, 'logout', ctx.clock());
-  ctx.sessions.forgetSession(parsed.claims.familyId);
+  await ctx.store.revokeSession(parsed.claims.sessionId, 'logout', ctx.clock());
+  ctx.sessions.forgetSession(parsed.claims.sessionId);
 }
 
 /** Ends every session of the token's user (`{ all: true }`); answers how many were live. */
 export async function logoutAll(ctx: AuthContext, claims: AccessTokenClaims): Promise<number> {
-  const count = await ctx.store.revokeUserFamilies(claims.sub, 'logout_all', ctx.clock());
+  const count = await ctx.store.revokeUserSessions(claims.sub, 'logout_all', ctx.clock());
   ctx.sessions.forgetUser(claims.sub);
   return count;
 }

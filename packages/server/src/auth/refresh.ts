@@ -7,17 +7,17 @@ import type { TokenResponse } from '../schemas/tokens.js';
  * Refresh exactly as docs/security.md "Refresh rotation, reuse detection, grace": the current generation rotates
  * (compare-and-swap); the direct predecessor within the grace window (measured from the rotation's statement, not
  * from the rotating request's start) gets the same successor again; any older generation with a valid MAC is reuse
- * (family revoked and audited by the store, `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
+ * (session revoked and audited by the store, `REFRESH_TOKEN_REUSED`); a bad MAC is `UNAUTHORIZED` and touches nothing.
  */
 export async function refresh(ctx: AuthContext, input: { refreshToken: string }): Promise<TokenResponse> {
   const parsed = ctx.refreshTokens.parse(input.refreshToken);
   if (!parsed.ok) throw new AppError('UNAUTHORIZED', 'The refresh token is invalid.');
-  const { familyId, generation } = parsed.claims;
+  const { sessionId, generation } = parsed.claims;
 
   // The store reads the clock itself, inside its transaction: a request that waited for the database must not stamp
   // the rotation with its start time, or its client's honest retry would fall outside grace and look like theft.
-  const result = await ctx.store.rotateFamily({
-    familyId,
+  const result = await ctx.store.rotateSession({
+    sessionId,
     generation,
     clock: ctx.clock,
     graceMs: ctx.config.refreshGraceS * 1000,
@@ -26,30 +26,31 @@ export async function refresh(ctx: AuthContext, input: { refreshToken: string })
       id: ctx.newId(),
       actor: 'system',
       action: 'refresh.reuse_detected',
-      detailJson: JSON.stringify({ familyId, presentedGeneration: generation }),
+      // `familyId`: the key audit rows have always stored (data, read back by the admin API).
+      detailJson: JSON.stringify({ familyId: sessionId, presentedGeneration: generation }),
     },
   });
 
   switch (result.kind) {
     case 'rotated':
     case 'grace': {
-      const user = await ctx.store.getUser(result.family.userId);
+      const user = await ctx.store.getUser(result.session.userId);
       if (!user) throw new AppError('SESSION_EXPIRED');
       if (user.status === 'disabled') throw new AppError('USER_DISABLED');
-      return issueTokens(ctx, user, familyId, result.family.generation);
+      return issueTokens(ctx, user, sessionId, result.session.generation);
     }
     case 'reused':
-      ctx.sessions.forgetSession(familyId);
+      ctx.sessions.forgetSession(sessionId);
       ctx.logger.warn(
-        { familyId, userId: result.family.userId, appid: result.family.appid, presentedGeneration: generation },
+        { sessionId, userId: result.session.userId, appid: result.session.appid, presentedGeneration: generation },
         'refresh token reuse detected: session revoked',
       );
       throw new AppError('REFRESH_TOKEN_REUSED');
     case 'expired':
     case 'not_found': {
       // Disabling a user revokes its sessions; the client must still learn why (403, not a silent re-login).
-      const family = result.kind === 'expired' ? await ctx.store.getFamily(familyId) : undefined;
-      const user = family ? await ctx.store.getUser(family.userId) : undefined;
+      const session = result.kind === 'expired' ? await ctx.store.getSession(sessionId) : undefined;
+      const user = session ? await ctx.store.getUser(session.userId) : undefined;
       if (user?.status === 'disabled') throw new AppError('USER_DISABLED');
       throw new AppError('SESSION_EXPIRED');
     }

@@ -58,11 +58,12 @@ export function createSessionCheck(options: {
   let epoch = 0;
 
   async function judge(sub: string, sid: string, appid: string): Promise<Entry> {
-    const [family, user] = await Promise.all([store.getFamily(sid), store.getUser(sub)]);
+    const [session, user] = await Promise.all([store.getSession(sid), store.getUser(sub)]);
     let verdict: Verdict = 'ok';
     if (!user) verdict = 'ended';
     else if (user.status === 'disabled') verdict = 'disabled';
-    else if (!family || family.revokedAt !== null || family.userId !== sub || family.appid !== appid) verdict = 'ended';
+    else if (!session || session.revokedAt !== null || session.userId !== sub || session.appid !== appid)
+      verdict = 'ended';
     return { verdict, sid, userId: sub };
   }
 

@@ -83,7 +83,7 @@ export async function revokeUserSessions(
   const user = await ctx.store.getUser(userId);
   if (!user) return undefined;
   const now = ctx.clock();
-  const revoked = await ctx.store.revokeUserFamilies(userId, 'admin_revoked', now);
+  const revoked = await ctx.store.revokeUserSessions(userId, 'admin_revoked', now);
   ctx.sessions.forgetUser(userId); // this instance at once; with Redis, the others too (revocation fan-out)
   await ctx.store.insertAudit({
     id: ctx.newId(),

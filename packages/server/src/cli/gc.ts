@@ -9,7 +9,7 @@ export async function gc(options: MaintenanceOptions = {}): Promise<SweepCounts 
   return withConfiguredStore('gc', options, async (store) => {
     const counts = await store.sweep(Date.now());
     process.stdout.write(
-      `wxlogin gc: deleted ${counts.loginCodes} expired login codes, ${counts.families} ended sessions, ${counts.stats} old login-stats rows\n`,
+      `wxlogin gc: deleted ${counts.loginCodes} expired login codes, ${counts.sessions} ended sessions, ${counts.stats} old login-stats rows\n`,
     );
     return counts;
   });

@@ -15,9 +15,9 @@ export function parseTrustProxy(value: string, name: string, problems: string[])
     .filter((s) => s.length > 0);
   for (const item of items) {
     const [addr, bits, extra] = item.split('/');
-    const family = isIP(addr ?? '');
-    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !bitsOk || extra !== undefined) {
+    const ipVersion = isIP(addr ?? '');
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (ipVersion === 6 ? 128 : 32));
+    if (ipVersion === 0 || !bitsOk || extra !== undefined) {
       problems.push(`${name}: "${item}" is not an IP address or CIDR (expected off, true, a hop count, or IPs/CIDRs)`);
     }
   }

@@ -10,7 +10,7 @@ export interface AuthMetrics {
   loginFinished(appid: string | undefined, outcome: string): void;
   /** A refresh answered new tokens (a rotation; a replay of the predecessor within the grace window counts too). */
   tokenRefreshed(): void;
-  /** A refresh presented an older generation: the family was revoked (`REFRESH_TOKEN_REUSED`). */
+  /** A refresh presented an older generation: the session was revoked (`REFRESH_TOKEN_REUSED`). */
   refreshReuseDetected(): void;
   /** A phone code was redeemed at WeChat (`getPhoneNumber`): `outcome` is `success` or the catalogue error code. */
   phoneCodeRedeemed(appid: string, outcome: string): void;

@@ -13,7 +13,7 @@ export interface WxUser {
   id: string;
   /** The mini program the user logged in to. */
   appid: string;
-  /** The session (refresh family) the token belongs to. */
+  /** The session the token belongs to. */
   sid: string;
 }
 

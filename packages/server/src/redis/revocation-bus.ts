@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import { ChannelSubscriber, publishHint } from './channel-subscriber.js';
 import { describeError } from './redis-client.js';
 
-/** "Forget what you cached about this": a session (`sid`, a refresh family id) ended, or a user was disabled. */
+/** "Forget what you cached about this": a session (its id, the `sid` claim) ended, or a user was disabled. */
 export interface RevocationEvent {
   type: 'sid' | 'user';
   id: string;

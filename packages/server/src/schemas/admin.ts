@@ -56,7 +56,7 @@ export const AdminUserSchema = Type.Object(
 /** A user as the admin API shows it. */
 export type AdminUser = Static<typeof AdminUserSchema>;
 
-/** A session (refresh family) of a user: a device. No token material, no generation. */
+/** A session of a user: a device. No token material, no generation. */
 export const AdminSessionSchema = Type.Object(
   {
     id: Type.String(),
@@ -76,7 +76,7 @@ export const AdminSessionSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** One session (refresh family) of a user, as the admin API shows it. */
+/** One session of a user, as the admin API shows it. */
 export type AdminSession = Static<typeof AdminSessionSchema>;
 
 /** `GET /admin/api/users/:id`. */

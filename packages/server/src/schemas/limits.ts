@@ -25,7 +25,7 @@ export const APPID_MAX = 64;
 /** Longest appid the configuration accepts: the `appid` columns are `varchar(32)`. */
 export const CONFIGURED_APPID_MAX = 32;
 
-/** Longest refresh token accepted (`wxr1.<familyId>.<generation>.<mac>` is about 100 characters). */
+/** Longest refresh token accepted (`wxr1.<sessionId>.<generation>.<mac>` is about 100 characters). */
 export const REFRESH_TOKEN_MAX = 512;
 
 /** Nickname limit, in characters (code points, so a CJK or emoji nickname counts as people read it). */

@@ -4,7 +4,7 @@ import { UserSchema } from './user.js';
 
 const tokenFields = {
   accessToken: Type.String(),
-  refreshToken: Type.String({ description: 'wxr1.<familyId>.<generation>.<mac>' }),
+  refreshToken: Type.String({ description: 'wxr1.<sessionId>.<generation>.<mac>' }),
   expiresIn: Type.Integer({ description: 'access-token lifetime in seconds' }),
   tokenType: Type.Literal('Bearer'),
   user: UserSchema,

@@ -2,7 +2,7 @@ import { insertAuditEvent } from './audit.js';
 import { markLoginCodeDone } from './login-codes.js';
 import type { CompleteLoginStore } from './port/complete-login.js';
 import type { UserRow } from './port/users.js';
-import { insertFamily } from './refresh-families.js';
+import { insertSession } from './sessions.js';
 import type { StoreContext } from './store-context.js';
 import { upsertSessionKey } from './wechat-sessions.js';
 
@@ -86,16 +86,16 @@ export function completeLoginStore({ dialect, transaction }: StoreContext): Comp
             updatedAt: now,
           });
 
-          if (user.status !== 'active') return { user, isNew, familyCreated: false };
+          if (user.status !== 'active') return { user, isNew, sessionCreated: false };
 
-          await insertFamily(trx, { ...input.family, userId: user.id, revokedAt: null, revokedReason: null });
+          await insertSession(trx, { ...input.session, userId: user.id, revokedAt: null, revokedReason: null });
           await markLoginCodeDone(trx, {
             codeHash: input.codeHash,
             userId: user.id,
-            familyId: input.family.id,
+            sessionId: input.session.id,
             claimedAt: input.claimedAt,
           });
-          return { user, isNew, familyCreated: true };
+          return { user, isNew, sessionCreated: true };
         },
         { retryUniqueViolation: true },
       );

@@ -4,7 +4,7 @@ import { completeLoginStore } from './complete-login.js';
 import { leaseStore } from './leases.js';
 import { storeLifecycle } from './lifecycle.js';
 import { loginCodeStore } from './login-codes.js';
-import { refreshFamilyStore } from './refresh-families.js';
+import { sessionStore } from './sessions.js';
 import { signingKeyStore } from './signing-keys.js';
 import { statsStore } from './stats.js';
 import { createStoreContext } from './store-context.js';
@@ -27,7 +27,7 @@ export function createKyselyStore(dialect: StoreDialect): Store {
     ...completeLoginStore(ctx),
     ...userStore(ctx),
     ...wechatSessionStore(ctx),
-    ...refreshFamilyStore(ctx),
+    ...sessionStore(ctx),
     ...signingKeyStore(ctx),
     ...auditStore(ctx),
     ...statsStore(ctx),

@@ -2,16 +2,16 @@ import type { LoginCodeStore } from './port/login-codes.js';
 import type { Executor, StoreContext } from './store-context.js';
 
 /**
- * Marks the memo `done` with the login's user and family (inside `completeLogin`). With `claimedAt`, only while the
+ * Marks the memo `done` with the login's user and session (inside `completeLogin`). With `claimedAt`, only while the
  * row is still `pending` under that claim: a request taken over meanwhile leaves the row to its taker.
  */
 export async function markLoginCodeDone(
   trx: Executor,
-  done: { codeHash: string; userId: string; familyId: string; claimedAt: number | undefined },
+  done: { codeHash: string; userId: string; sessionId: string; claimedAt: number | undefined },
 ): Promise<void> {
   let memo = trx
     .updateTable('login_codes')
-    .set({ state: 'done', userId: done.userId, familyId: done.familyId })
+    .set({ state: 'done', userId: done.userId, familyId: done.sessionId })
     .where('codeHash', '=', done.codeHash);
   if (done.claimedAt !== undefined) {
     memo = memo.where('state', '=', 'pending').where('claimedAt', '=', done.claimedAt);
@@ -49,8 +49,12 @@ export function loginCodeStore({ db, dialect }: StoreContext): LoginCodeStore {
       return taken.numUpdatedRows === 1n;
     },
 
-    getLoginCode: (codeHash) =>
-      db.selectFrom('login_codes').selectAll().where('codeHash', '=', codeHash).executeTakeFirst(),
+    async getLoginCode(codeHash) {
+      const row = await db.selectFrom('login_codes').selectAll().where('codeHash', '=', codeHash).executeTakeFirst();
+      if (row === undefined) return undefined;
+      const { familyId, ...rest } = row;
+      return { ...rest, sessionId: familyId };
+    },
 
     async failLoginCode(codeHash, error, claimedAt) {
       let update = db

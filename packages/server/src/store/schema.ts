@@ -1,7 +1,7 @@
 import type { AuditEventRow } from './port/audit.js';
 import type { LeaseRow } from './port/leases.js';
 import type { LoginCodeRow } from './port/login-codes.js';
-import type { RefreshFamilyRow } from './port/refresh-families.js';
+import type { SessionRow } from './port/sessions.js';
 import type { SigningKeyRow } from './port/signing-keys.js';
 import type { LoginStatRow } from './port/stats.js';
 import type { UserRow } from './port/users.js';
@@ -14,12 +14,21 @@ import type { WechatSessionRow } from './port/wechat-sessions.js';
 export interface Database {
   users: UserRow;
   wechat_sessions: WechatSessionRow;
-  refresh_families: RefreshFamilyRow;
-  login_codes: LoginCodeRow;
+  /** The sessions table (storage name kept from when a session was called a refresh family). */
+  refresh_families: SessionRow;
+  login_codes: LoginCodeTable;
   signing_keys: SigningKeyRow;
   audit_events: AuditEventRow;
   login_stats: LoginStatRow;
   leases: LeaseRow;
+}
+
+/**
+ * `login_codes` as Kysely sees it: the port's {@link LoginCodeRow} with its session id under the column's name
+ * (`family_id`); the store maps `familyId` to `sessionId` at its boundary.
+ */
+export interface LoginCodeTable extends Omit<LoginCodeRow, 'sessionId'> {
+  familyId: string | null;
 }
 
 /** A table of {@link Database}. */

@@ -9,10 +9,10 @@ const SWEEP_MAX_BATCHES = 100;
 
 /**
  * The store's `sweep`: retention across the tables, in one place so what goes and when reads at a glance (expired
- * login codes, long-dead families, old stats, expired leases).
+ * login codes, long-dead sessions, old stats, expired leases).
  */
 export async function sweep(db: Executor, now: number, retention: SweepRetention = {}): Promise<SweepCounts> {
-  const familiesBefore = now - (retention.familiesMs ?? 7 * DAY_MS);
+  const sessionsBefore = now - (retention.sessionsMs ?? 7 * DAY_MS);
   const statsBefore = now - (retention.statsMs ?? 30 * DAY_MS);
 
   let loginCodes = 0;
@@ -37,13 +37,13 @@ export async function sweep(db: Executor, now: number, retention: SweepRetention
     if (keys.length < SWEEP_BATCH) break;
   }
 
-  let families = 0;
+  let sessions = 0;
   for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
     // `expires_at` never passes `absolute_expires_at`, so it covers both expiries.
     const ids = await db
       .selectFrom('refresh_families')
       .select('id')
-      .where((eb) => eb.or([eb('expiresAt', '<', familiesBefore), eb('revokedAt', '<', familiesBefore)]))
+      .where((eb) => eb.or([eb('expiresAt', '<', sessionsBefore), eb('revokedAt', '<', sessionsBefore)]))
       .limit(SWEEP_BATCH)
       .execute();
     if (ids.length === 0) break;
@@ -55,12 +55,12 @@ export async function sweep(db: Executor, now: number, retention: SweepRetention
         ids.map((f) => f.id),
       )
       .executeTakeFirst();
-    families += Number(deleted.numDeletedRows);
+    sessions += Number(deleted.numDeletedRows);
     if (ids.length < SWEEP_BATCH) break;
   }
 
   const stats = await db.deleteFrom('login_stats').where('minute', '<', statsBefore).executeTakeFirst();
   // A handful at most (a lease outlives its holder only when the holder crashed): one statement.
   await db.deleteFrom('leases').where('expiresAt', '<', now).execute();
-  return { loginCodes, families, stats: Number(stats.numDeletedRows) };
+  return { loginCodes, sessions, stats: Number(stats.numDeletedRows) };
 }

@@ -10,7 +10,7 @@ import type { CompleteLoginStore } from './port/complete-login.js';
 import type { LeaseStore } from './port/leases.js';
 import type { StoreLifecycle } from './port/lifecycle.js';
 import type { LoginCodeStore } from './port/login-codes.js';
-import type { RefreshFamilyStore } from './port/refresh-families.js';
+import type { SessionStore } from './port/sessions.js';
 import type { SigningKeyStore } from './port/signing-keys.js';
 import type { StatsStore } from './port/stats.js';
 import type { UserStore } from './port/users.js';
@@ -23,7 +23,7 @@ export type * from './port/leases.js';
 export type * from './port/lifecycle.js';
 export type * from './port/login-codes.js';
 export type * from './port/page.js';
-export type * from './port/refresh-families.js';
+export type * from './port/sessions.js';
 export type * from './port/signing-keys.js';
 export type * from './port/stats.js';
 export type * from './port/users.js';
@@ -41,7 +41,7 @@ export interface Store
     CompleteLoginStore,
     UserStore,
     WechatSessionStore,
-    RefreshFamilyStore,
+    SessionStore,
     SigningKeyStore,
     AuditStore,
     StatsStore {}

@@ -2,7 +2,7 @@ import { insertAuditEvent } from './audit.js';
 import { bounded } from './column-bounds.js';
 import { clampLimit, page } from './page.js';
 import type { UserRow, UserStore } from './port/users.js';
-import { revokeFamiliesOfUser } from './refresh-families.js';
+import { revokeSessionsOfUser } from './sessions.js';
 import type { Executor, StoreContext } from './store-context.js';
 import { deleteSessionKey } from './wechat-sessions.js';
 
@@ -85,7 +85,7 @@ export function userStore({ db, transaction, mapError }: StoreContext): UserStor
           .where('id', '=', userId)
           .executeTakeFirst();
         if (result.numUpdatedRows === 0n) return undefined;
-        if (status === 'disabled') await revokeFamiliesOfUser(trx, userId, 'disabled', now);
+        if (status === 'disabled') await revokeSessionsOfUser(trx, userId, 'disabled', now);
         return selectUser(trx, userId);
       });
     },
@@ -98,7 +98,7 @@ export function userStore({ db, transaction, mapError }: StoreContext): UserStor
           .where('id', '=', userId)
           .executeTakeFirst();
         if (user === undefined) return false;
-        await revokeFamiliesOfUser(trx, userId, 'user_deleted', audit.at);
+        await revokeSessionsOfUser(trx, userId, 'user_deleted', audit.at);
         await deleteSessionKey(trx, user.appid, user.openid);
         await trx.deleteFrom('users').where('id', '=', userId).execute();
         await insertAuditEvent(trx, audit);

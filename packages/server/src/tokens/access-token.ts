@@ -12,7 +12,7 @@ export interface AccessTokenClaims {
   /** The user id (UUIDv7), forever. */
   sub: string;
   appid: string;
-  /** The refresh family (session) the token belongs to. */
+  /** The session the token belongs to. */
   sid: string;
   iat: number;
   exp: number;

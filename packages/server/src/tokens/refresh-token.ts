@@ -11,40 +11,40 @@ const MAC_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** A refresh token's parts, after its MAC checked out. */
 export interface RefreshTokenClaims {
-  familyId: string;
+  sessionId: string;
   generation: number;
 }
 
 /**
- * Refresh tokens `wxr1.<familyId>.<generation>.<mac>`: mac = base64url HMAC-SHA256(refresh key,
- * `familyId|generation`). Nothing secret is stored: the database holds only the family's current generation.
+ * Refresh tokens `wxr1.<sessionId>.<generation>.<mac>`: mac = base64url HMAC-SHA256(refresh key,
+ * `sessionId|generation`). Nothing secret is stored: the database holds only the session's current generation.
  */
 export interface RefreshTokenCodec {
-  /** Makes the token of `generation` of the family. */
-  issue(familyId: string, generation: number): string;
+  /** Makes the token of `generation` of the session. */
+  issue(sessionId: string, generation: number): string;
   /**
    * `ok` with the parts when the format and MAC are right; `malformed` (a non-canonical base64url mac included) /
-   * `bad_mac` otherwise. A bad MAC must not touch the family (knowing a family id must not let anyone end a session).
+   * `bad_mac` otherwise. A bad MAC must not touch the session (knowing a session id must not let anyone end it).
    */
   parse(token: string): { ok: true; claims: RefreshTokenClaims } | { ok: false; reason: 'malformed' | 'bad_mac' };
 }
 
 /** A codec over the (derived, once-imported) refresh key. */
 export function createRefreshTokenCodec(refreshKey: KeyObject): RefreshTokenCodec {
-  const mac = (familyId: string, generation: number): Buffer =>
-    createHmac('sha256', refreshKey).update(`${familyId}|${generation}`).digest();
+  const mac = (sessionId: string, generation: number): Buffer =>
+    createHmac('sha256', refreshKey).update(`${sessionId}|${generation}`).digest();
 
   return {
-    issue(familyId, generation) {
-      return `${REFRESH_TOKEN_PREFIX}.${familyId}.${generation}.${mac(familyId, generation).toString('base64url')}`;
+    issue(sessionId, generation) {
+      return `${REFRESH_TOKEN_PREFIX}.${sessionId}.${generation}.${mac(sessionId, generation).toString('base64url')}`;
     },
     parse(token) {
       const parts = typeof token === 'string' ? token.split('.') : [];
-      const [prefix, familyId, generationText, macText] = parts;
+      const [prefix, sessionId, generationText, macText] = parts;
       if (
         parts.length !== 4 ||
         prefix !== REFRESH_TOKEN_PREFIX ||
-        !UUID_PATTERN.test(familyId!) ||
+        !UUID_PATTERN.test(sessionId!) ||
         !GENERATION_PATTERN.test(generationText!) ||
         !MAC_PATTERN.test(macText!)
       ) {
@@ -55,9 +55,9 @@ export function createRefreshTokenCodec(refreshKey: KeyObject): RefreshTokenCode
       // canonical one is the token we issued.
       const presented = decodeCanonicalBase64url(macText!);
       if (presented?.length !== MAC_BYTES) return { ok: false, reason: 'malformed' };
-      const expected = mac(familyId!, generation);
+      const expected = mac(sessionId!, generation);
       if (!timingSafeEqual(presented, expected)) return { ok: false, reason: 'bad_mac' };
-      return { ok: true, claims: { familyId: familyId!, generation } };
+      return { ok: true, claims: { sessionId: sessionId!, generation } };
     },
   };
 }

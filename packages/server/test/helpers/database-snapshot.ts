@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TestStore } from './databases.js';
 
 /** A `refresh_families` row as a crash check reads it. */
-export interface FamilySnapshot {
+export interface SessionSnapshot {
   userId: string;
   generation: number;
   rotatedAt: number;
@@ -12,7 +12,7 @@ export interface FamilySnapshot {
 /** A `login_codes` row as a crash check reads it. */
 export interface LoginCodeSnapshot {
   state: string;
-  familyId: string | null;
+  sessionId: string | null;
   createdAt: number;
 }
 
@@ -23,7 +23,7 @@ export interface DatabaseSnapshot {
   users: { id: string; appid: string; openid: string; phoneE164: string | null }[];
   /** (appid, openid) pairs held by more than one user row: must always be none. */
   duplicateUsers: { appid: string; openid: string; count: number }[];
-  families: Map<string, FamilySnapshot>;
+  sessions: Map<string, SessionSnapshot>;
   loginCodes: Map<string, LoginCodeSnapshot>;
   /** `refresh.reuse_detected` audit events: each one is a session the service ended as stolen. */
   reuseAlarms: number;
@@ -50,7 +50,7 @@ export async function snapshotDatabase(testStore: TestStore): Promise<DatabaseSn
   const duplicates = (await testStore.exec(
     'select appid, openid, count(*) as n from users group by appid, openid having count(*) > 1',
   )) as { appid: string; openid: string; n: unknown }[];
-  const families = (await testStore.exec(
+  const sessions = (await testStore.exec(
     'select id, user_id, generation, rotated_at, revoked_at from refresh_families',
   )) as { id: string; user_id: string; generation: unknown; rotated_at: unknown; revoked_at: unknown }[];
   const codes = (await testStore.exec('select code_hash, state, family_id, created_at from login_codes')) as {
@@ -66,8 +66,8 @@ export async function snapshotDatabase(testStore: TestStore): Promise<DatabaseSn
     takenAt,
     users: users.map((u) => ({ id: u.id, appid: u.appid, openid: u.openid, phoneE164: u.phone_e164 })),
     duplicateUsers: duplicates.map((d) => ({ appid: d.appid, openid: d.openid, count: num(d.n) })),
-    families: new Map(
-      families.map((f) => [
+    sessions: new Map(
+      sessions.map((f) => [
         f.id,
         {
           userId: f.user_id,
@@ -78,7 +78,7 @@ export async function snapshotDatabase(testStore: TestStore): Promise<DatabaseSn
       ]),
     ),
     loginCodes: new Map(
-      codes.map((c) => [c.code_hash, { state: c.state, familyId: c.family_id, createdAt: num(c.created_at) }]),
+      codes.map((c) => [c.code_hash, { state: c.state, sessionId: c.family_id, createdAt: num(c.created_at) }]),
     ),
     reuseAlarms: num(alarms?.n ?? 0),
   };

@@ -58,12 +58,12 @@ export function errorCode(answer: Answer): string | undefined {
 /** A request a device sends; a retry sends the same one again (a phone bind with a fresh code). */
 export type DeviceRequest =
   | { kind: 'login'; code: string; loginNonce: string }
-  | { kind: 'refresh'; familyId: string; generation: number; refreshToken: string }
+  | { kind: 'refresh'; sessionId: string; generation: number; refreshToken: string }
   | { kind: 'phone'; phoneNumber: string; code: string; accessToken: string };
 
-/** What the device holds of one session (refresh family): the last tokens it received. */
+/** What the device holds of one session: the last tokens it received. */
 export interface DeviceSession {
-  familyId: string;
+  sessionId: string;
   generation: number;
   refreshToken: string;
   accessToken: string;
@@ -75,13 +75,13 @@ interface TokenBody {
   user?: { id: string; openid: string; phone: string | null };
 }
 
-/** `wxr1.<familyId>.<generation>.<mac>`: the parts a device may read off its own refresh token. */
-export function refreshTokenParts(token: string): { familyId: string; generation: number } | undefined {
-  const [prefix, familyId, generation] = token.split('.');
-  if (prefix !== 'wxr1' || familyId === undefined || generation === undefined || !/^\d+$/.test(generation)) {
+/** `wxr1.<sessionId>.<generation>.<mac>`: the parts a device may read off its own refresh token. */
+export function refreshTokenParts(token: string): { sessionId: string; generation: number } | undefined {
+  const [prefix, sessionId, generation] = token.split('.');
+  if (prefix !== 'wxr1' || sessionId === undefined || generation === undefined || !/^\d+$/.test(generation)) {
     return undefined;
   }
-  return { familyId, generation: Number(generation) };
+  return { sessionId, generation: Number(generation) };
 }
 
 /** Options of {@link DeviceClient}. */
@@ -112,7 +112,7 @@ export class DeviceClient {
   openid: string | undefined;
   /** The service's user id, from the first login answered. */
   userId: string | undefined;
-  /** Every session this device was answered, by family id. */
+  /** Every session this device was answered, by session id. */
   readonly sessions = new Map<string, DeviceSession>();
   /** The phone number (E.164) the service last answered as bound; undefined once unknown ({@link stopPhoneBinds}). */
   boundPhone: string | null | undefined = null;
@@ -152,7 +152,7 @@ export class DeviceClient {
     }
     return {
       kind: 'refresh',
-      familyId: session.familyId,
+      sessionId: session.sessionId,
       generation: session.generation,
       refreshToken: session.refreshToken,
     };
@@ -223,13 +223,13 @@ export class DeviceClient {
       this.userId ??= user?.id;
       if (parts.generation !== 0) problems.push(`${what}: a new session at generation ${parts.generation}`);
     } else {
-      if (parts.familyId !== request.familyId) problems.push(`${what}: answered another session ${parts.familyId}`);
+      if (parts.sessionId !== request.sessionId) problems.push(`${what}: answered another session ${parts.sessionId}`);
       if (parts.generation !== request.generation + 1) {
         problems.push(`${what}: generation ${request.generation} refreshed to ${parts.generation}`);
       }
     }
-    this.sessions.set(parts.familyId, { ...parts, refreshToken: body.refreshToken, accessToken: body.accessToken });
-    this.#newest = parts.familyId;
+    this.sessions.set(parts.sessionId, { ...parts, refreshToken: body.refreshToken, accessToken: body.accessToken });
+    this.#newest = parts.sessionId;
     return problems;
   }
 }

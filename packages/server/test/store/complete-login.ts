@@ -17,15 +17,15 @@ export function completeLoginTests(suite: StoreSuite): void {
       const openid = newOpenid();
       const first = await login(store, { appid, openid });
       expect(first.isNew).toBe(true);
-      expect(first.familyCreated).toBe(true);
+      expect(first.sessionCreated).toBe(true);
       expect(first.user).toMatchObject({ id: first.input.newUserId, appid, openid, status: 'active', unionid: null });
       expect(await store.getLoginCode(first.input.codeHash)).toMatchObject({
         state: 'done',
         userId: first.user.id,
-        familyId: first.input.family.id,
+        sessionId: first.input.session.id,
       });
       expect(await store.getSessionKeySealed(appid, openid)).toBe(first.input.sessionKeySealed);
-      expect(await store.getFamily(first.input.family.id)).toMatchObject({ userId: first.user.id, generation: 0 });
+      expect(await store.getSession(first.input.session.id)).toMatchObject({ userId: first.user.id, generation: 0 });
 
       const second = await login(store, { appid, openid, now: T0 + 1000 });
       expect(second.isNew).toBe(false);
@@ -103,15 +103,15 @@ export function completeLoginTests(suite: StoreSuite): void {
       expect(await store.getUserByOpenid(appid, 'OABCDEF')).toBeUndefined();
     });
 
-    it('a disabled user gets no family; the code stays pending; the session_key is stored', async () => {
+    it('a disabled user gets no session; the code stays pending; the session_key is stored', async () => {
       const appid = newAppid();
       const openid = newOpenid();
       const { user } = await login(store, { appid, openid });
       await store.setUserStatus(user.id, 'disabled', 'abuse', T0 + 1);
       const again = await login(store, { appid, openid, now: T0 + 2 });
-      expect(again.familyCreated).toBe(false);
+      expect(again.sessionCreated).toBe(false);
       expect(again.user.status).toBe('disabled');
-      expect(await store.getFamily(again.input.family.id)).toBeUndefined();
+      expect(await store.getSession(again.input.session.id)).toBeUndefined();
       expect((await store.getLoginCode(again.input.codeHash))?.state).toBe('pending');
       expect(await store.getSessionKeySealed(appid, openid)).toBe(again.input.sessionKeySealed);
     });
@@ -123,9 +123,9 @@ export function completeLoginTests(suite: StoreSuite): void {
       const row = await store.getUser(user.id);
       expect(row?.createdAt).toBe(now);
       expect(typeof row?.createdAt).toBe('number');
-      const family = await store.getFamily(input.family.id);
-      expect(family?.absoluteExpiresAt).toBe(now + ABSOLUTE_TTL);
-      expect(typeof family?.generation).toBe('number');
+      const session = await store.getSession(input.session.id);
+      expect(session?.absoluteExpiresAt).toBe(now + ABSOLUTE_TTL);
+      expect(typeof session?.generation).toBe('number');
     });
   });
 }

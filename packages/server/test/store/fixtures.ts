@@ -10,9 +10,9 @@ export const T0 = 1_700_000_000_000;
 export const MINUTE = 60_000;
 /** One day, in ms. */
 export const DAY = 86_400_000;
-/** The sliding expiry of the tests' families. */
+/** The sliding expiry of the tests' sessions. */
 export const TTL = 30 * DAY;
-/** The absolute expiry of the tests' families. */
+/** The absolute expiry of the tests' sessions. */
 export const ABSOLUTE_TTL = 90 * DAY;
 /** UUIDv7 ids, as the service makes them. */
 export const newId = createIdGenerator();
@@ -34,7 +34,7 @@ export interface LoginOptions {
   openid: string;
   unionid?: string | null;
   now?: number;
-  familyId?: string;
+  sessionId?: string;
 }
 
 /** A whole login as the service does it (claim the code, then `completeLogin`); answers the result and its input. */
@@ -54,8 +54,8 @@ export async function login(
     unionid: o.unionid ?? null,
     newUserId: newId(),
     sessionKeySealed: `v1.abcdef01.${hex(12)}.${hex(40)}`,
-    family: {
-      id: o.familyId ?? newId(),
+    session: {
+      id: o.sessionId ?? newId(),
       appid: o.appid,
       generation: 0,
       rotatedAt: now,

@@ -43,7 +43,7 @@ export function leaseTests(suite: StoreSuite): void {
       await store.acquireLease({ name: gone, owner: newId(), now: T0 - 2000, ttlMs: 1000 });
       await store.acquireLease({ name: held, owner: newId(), now: T0, ttlMs: 1000 });
       // Retention so long that only the leases can be old enough to go.
-      await store.sweep(T0, { familiesMs: 1000 * DAY, statsMs: 1000 * DAY });
+      await store.sweep(T0, { sessionsMs: 1000 * DAY, statsMs: 1000 * DAY });
       // Deleted, so even a time before its expiry finds it free.
       expect(await store.acquireLease({ name: gone, owner: newId(), now: T0 - 3000, ttlMs: 1000 })).toBe(true);
       expect(await store.acquireLease({ name: held, owner: newId(), now: T0, ttlMs: 1000 })).toBe(false);

@@ -130,23 +130,23 @@ export function loginCodeTests(suite: StoreSuite): void {
         ...first.input,
         codeHash,
         claimedAt: T0,
-        family: { ...first.input.family, id: newId() },
+        session: { ...first.input.session, id: newId() },
       });
-      expect(late).toMatchObject({ familyCreated: true, user: { id: first.user.id } });
+      expect(late).toMatchObject({ sessionCreated: true, user: { id: first.user.id } });
       expect(await store.getLoginCode(codeHash)).toMatchObject({
         state: 'pending',
         claimedAt: T0 + MINUTE,
-        familyId: null,
+        sessionId: null,
       });
       const taker = await store.completeLogin({
         ...first.input,
         codeHash,
         claimedAt: T0 + MINUTE,
-        family: { ...first.input.family, id: newId() },
+        session: { ...first.input.session, id: newId() },
       });
       expect(await store.getLoginCode(codeHash)).toMatchObject({
         state: 'done',
-        familyId: expect.any(String),
+        sessionId: expect.any(String),
         userId: taker.user.id,
       });
     });

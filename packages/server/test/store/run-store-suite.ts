@@ -4,7 +4,7 @@ import { completeLoginTests } from './complete-login.js';
 import { leaseTests } from './leases.js';
 import { loginCodeTests } from './login-codes.js';
 import { migrationTests } from './migrations.js';
-import { refreshFamilyTests } from './refresh-families.js';
+import { sessionTests } from './sessions.js';
 import { signingKeyAuditLockTests } from './signing-keys-audit-locks.js';
 import { statsAndSweepTests } from './stats-and-sweep.js';
 import type { OpenTestStore, StoreSuite } from './store-suite.js';
@@ -48,7 +48,7 @@ export function runStoreSuite(db: TestDatabase, open: OpenTestStore = (options) 
     loginCodeTests(suite);
     leaseTests(suite);
     completeLoginTests(suite);
-    refreshFamilyTests(suite);
+    sessionTests(suite);
     userTests(suite);
     signingKeyAuditLockTests(suite);
     statsAndSweepTests(suite);

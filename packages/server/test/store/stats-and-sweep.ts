@@ -35,14 +35,14 @@ export function statsAndSweepTests(suite: StoreSuite): void {
       expect(typeof all[0]?.count).toBe('number');
     });
 
-    it('sweep deletes expired codes, long-dead families and old stats, and nothing alive', async () => {
+    it('sweep deletes expired codes, long-dead sessions and old stats, and nothing alive', async () => {
       const now = T0 + 365 * DAY;
       const appid = newAppid();
       const old = await login(store, { appid, openid: newOpenid(), now: now - 40 * DAY });
       const revokedLongAgo = await login(store, { appid, openid: newOpenid(), now: now - 10 * DAY });
-      await store.revokeFamily(revokedLongAgo.input.family.id, 'logout', now - 8 * DAY);
+      await store.revokeSession(revokedLongAgo.input.session.id, 'logout', now - 8 * DAY);
       const revokedRecently = await login(store, { appid, openid: newOpenid(), now: now - 10 * DAY });
-      await store.revokeFamily(revokedRecently.input.family.id, 'logout', now - DAY);
+      await store.revokeSession(revokedRecently.input.session.id, 'logout', now - DAY);
       const alive = await login(store, { appid, openid: newOpenid(), now });
       const liveCode = hex();
       await store.claimLoginCode({ codeHash: liveCode, appid, nonceHash: null, createdAt: now, expiresAt: now + 1 });
@@ -55,19 +55,19 @@ export function statsAndSweepTests(suite: StoreSuite): void {
       // Earlier tests left rows too: everything they made is older than `now`, so assert lower bounds here and
       // exact survival below.
       expect(counts.loginCodes).toBeGreaterThanOrEqual(4);
-      expect(counts.families).toBeGreaterThanOrEqual(2);
+      expect(counts.sessions).toBeGreaterThanOrEqual(2);
       expect(counts.stats).toBeGreaterThanOrEqual(1);
-      expect(await store.getFamily(old.input.family.id)).toBeUndefined();
-      expect(await store.getFamily(revokedLongAgo.input.family.id)).toBeUndefined();
-      expect(await store.getFamily(revokedRecently.input.family.id)).toBeDefined();
-      expect(await store.getFamily(alive.input.family.id)).toBeDefined();
+      expect(await store.getSession(old.input.session.id)).toBeUndefined();
+      expect(await store.getSession(revokedLongAgo.input.session.id)).toBeUndefined();
+      expect(await store.getSession(revokedRecently.input.session.id)).toBeDefined();
+      expect(await store.getSession(alive.input.session.id)).toBeDefined();
       expect(await store.getLoginCode(old.input.codeHash)).toBeUndefined();
       expect(await store.getLoginCode(alive.input.codeHash)).toBeDefined();
       expect(await store.getLoginCode(liveCode)).toBeDefined();
       expect(await store.loginStats({ since: 0, appid })).toEqual([
         { appid, minute: now - DAY, outcome: 'success', count: 1 },
       ]);
-      expect(await store.sweep(now)).toEqual({ loginCodes: 0, families: 0, stats: 0 });
+      expect(await store.sweep(now)).toEqual({ loginCodes: 0, sessions: 0, stats: 0 });
     });
   });
 }

@@ -126,11 +126,11 @@ export function userTests(suite: StoreSuite): void {
       });
     });
 
-    it('disable revokes the live families; enable clears the reason', async () => {
+    it('disable revokes the live sessions; enable clears the reason', async () => {
       const { user, input } = await login(store, { appid: newAppid(), openid: newOpenid() });
       const disabled = await store.setUserStatus(user.id, 'disabled', 'fraud', T0 + 1);
       expect(disabled).toMatchObject({ status: 'disabled', disabledReason: 'fraud', updatedAt: T0 + 1 });
-      expect(await store.getFamily(input.family.id)).toMatchObject({ revokedAt: T0 + 1, revokedReason: 'disabled' });
+      expect(await store.getSession(input.session.id)).toMatchObject({ revokedAt: T0 + 1, revokedReason: 'disabled' });
       expect(await store.setUserStatus(user.id, 'active', 'ignored', T0 + 2)).toMatchObject({
         status: 'active',
         disabledReason: null,
@@ -138,7 +138,7 @@ export function userTests(suite: StoreSuite): void {
       expect(await store.setUserStatus(newId(), 'disabled', 'x', T0)).toBeUndefined();
     });
 
-    it('deleteUser removes the row and session_key, revokes families, writes the audit event', async () => {
+    it('deleteUser removes the row and session_key, revokes sessions, writes the audit event', async () => {
       const appid = newAppid();
       const openid = newOpenid();
       const { user, input } = await login(store, { appid, openid });
@@ -147,7 +147,7 @@ export function userTests(suite: StoreSuite): void {
       expect(await store.getUser(user.id)).toBeUndefined();
       expect(await store.getUserByOpenid(appid, openid)).toBeUndefined();
       expect(await store.getSessionKeySealed(appid, openid)).toBeUndefined();
-      expect(await store.getFamily(input.family.id)).toMatchObject({
+      expect(await store.getSession(input.session.id)).toMatchObject({
         revokedReason: 'user_deleted',
         revokedAt: T0 + 9,
       });

@@ -138,7 +138,7 @@ export function initialSchema(dialect: StoreDialectName): NamedMigration[] {
       '0004_refresh_families_user_id_idx',
       indexMigration(dialect, 'refresh_families_user_id_idx', 'refresh_families', ['user_id']),
     ],
-    // The sweep's two ways a family dies.
+    // The sweep's two ways a session dies.
     [
       '0005_refresh_families_expires_at_idx',
       indexMigration(dialect, 'refresh_families_expires_at_idx', 'refresh_families', ['expires_at']),

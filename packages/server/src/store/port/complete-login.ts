@@ -1,4 +1,4 @@
-import type { RefreshFamilyRow } from './refresh-families.js';
+import type { SessionRow } from './sessions.js';
 import type { UserRow } from './users.js';
 
 /** What `completeLogin` needs: everything one successful code2Session produced. */
@@ -19,7 +19,7 @@ export interface CompleteLoginInput {
    */
   claimedAt?: number;
   /** The new session; `userId` is filled in by the store. */
-  family: Omit<RefreshFamilyRow, 'userId' | 'revokedAt' | 'revokedReason'>;
+  session: Omit<SessionRow, 'userId' | 'revokedAt' | 'revokedReason'>;
   /** Audit id to use if the unionid changes. */
   auditId: string;
   now: number;
@@ -31,17 +31,17 @@ export interface CompleteLoginResult {
   /** True when this login created the (appid, openid) user. */
   isNew: boolean;
   /**
-   * False when the user is disabled: then no family was created and the login code was left `pending`
+   * False when the user is disabled: then no session was created and the login code was left `pending`
    * (the caller fails it with `USER_DISABLED`). The session_key is stored either way.
    */
-  familyCreated: boolean;
+  sessionCreated: boolean;
 }
 
-/** The one transaction of a successful login, across users, `wechat_sessions`, refresh families and the memo. */
+/** The one transaction of a successful login, across users, `wechat_sessions`, sessions and the memo. */
 export interface CompleteLoginStore {
   /**
    * In one short transaction: insert-if-absent the user by (appid, openid), refresh its unionid (audited when it
-   * changes), set `last_login_at`, upsert the sealed session_key, create the refresh family and mark the code `done`.
+   * changes), set `last_login_at`, upsert the sealed session_key, create the session and mark the code `done`.
    * A unionid still held by another user of the same app (a stale row) is taken from it, in the same audit event
    * (`user.unionid_changed`, detail `{ from, to, takenFromUserId? }`, actor `system`).
    */

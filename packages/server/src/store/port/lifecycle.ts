@@ -3,8 +3,8 @@ export type StoreDialectName = 'sqlite' | 'postgres' | 'mysql';
 
 /** How long `sweep` keeps dead rows, in ms. */
 export interface SweepRetention {
-  /** Families that expired (sliding or absolute) or were revoked more than this long ago go. Default 7 days. */
-  familiesMs?: number;
+  /** Sessions that expired (sliding or absolute) or were revoked more than this long ago go. Default 7 days. */
+  sessionsMs?: number;
   /** `login_stats` minutes older than this go. Default 30 days. */
   statsMs?: number;
 }
@@ -12,7 +12,7 @@ export interface SweepRetention {
 /** How many rows `sweep` deleted. */
 export interface SweepCounts {
   loginCodes: number;
-  families: number;
+  sessions: number;
   stats: number;
 }
 
@@ -35,8 +35,8 @@ export interface StoreLifecycle {
   /** Ends the pool (SQLite: the shared connection, once its last store closes). */
   close(): Promise<void>;
   /**
-   * Retention: deletes expired `login_codes`, families dead (expired or revoked) for longer than
-   * `retention.familiesMs`, and stats older than `retention.statsMs`. Works in bounded batches. Expired leases (left
+   * Retention: deletes expired `login_codes`, sessions dead (expired or revoked) for longer than
+   * `retention.sessionsMs`, and stats older than `retention.statsMs`. Works in bounded batches. Expired leases (left
    * by crashed holders) go too, uncounted.
    */
   sweep(now: number, retention?: SweepRetention): Promise<SweepCounts>;

@@ -8,7 +8,8 @@ export interface LoginCodeRow {
   appid: string;
   state: LoginCodeState;
   userId: string | null;
-  familyId: string | null;
+  /** The session the login made (column `family_id`). */
+  sessionId: string | null;
   /** SHA-256 (hex) of the `loginNonce` the first request carried, or null. */
   nonceHash: string | null;
   /** For `failed`: the serialised error to replay, as JSON text (opaque to the store). */

@@ -65,11 +65,11 @@ export interface UserStore {
   movePhone(input: MovePhoneInput): Promise<MovePhoneResult>;
   /**
    * Sets `status` (and `disabled_reason`: `reason` when disabling, null when enabling). Disabling also revokes every
-   * live family of the user (reason `disabled`) in the same transaction. Answers the updated user or undefined.
+   * live session of the user (reason `disabled`) in the same transaction. Answers the updated user or undefined.
    */
   setUserStatus(userId: string, status: UserStatus, reason: string | null, now: number): Promise<UserRow | undefined>;
   /**
-   * Account deletion in one transaction: revokes the user's live families (reason `user_deleted`; the rows stay
+   * Account deletion in one transaction: revokes the user's live sessions (reason `user_deleted`; the rows stay
    * until swept, so a refresh answers `expired`), deletes its `wechat_sessions` row and its `users` row, and inserts
    * `audit` (the caller hashes the openid in it). False, and nothing written, when there is no such user.
    */

@@ -1,7 +1,7 @@
 import type { AuditEventRow } from './audit.js';
 
 /** A row of `refresh_families`: one login session (device). */
-export interface RefreshFamilyRow {
+export interface SessionRow {
   id: string;
   appid: string;
   userId: string;
@@ -19,9 +19,9 @@ export interface RefreshFamilyRow {
   createdAt: number;
 }
 
-/** What `rotateFamily` needs. */
-export interface RotateFamilyInput {
-  familyId: string;
+/** What `rotateSession` needs. */
+export interface RotateSessionInput {
+  sessionId: string;
   generation: number;
   /**
    * Read by the store inside the transaction, right before it judges and stamps the row: `rotatedAt` is when the
@@ -31,38 +31,41 @@ export interface RotateFamilyInput {
   clock: () => number;
   graceMs: number;
   refreshTtlMs: number;
-  /** Inserted on reuse; the store sets `at` (the statement's time), `appid` and `userId` (the family's). */
+  /** Inserted on reuse; the store sets `at` (the statement's time), `appid` and `userId` (the session's). */
   reuseAudit: Omit<AuditEventRow, 'at' | 'appid' | 'userId'>;
 }
 
 /** Outcome of a refresh-token presentation, decided inside one transaction. */
 export type RotateResult =
-  | { kind: 'rotated'; family: RefreshFamilyRow }
-  | { kind: 'grace'; family: RefreshFamilyRow }
-  | { kind: 'reused'; family: RefreshFamilyRow }
+  | { kind: 'rotated'; session: SessionRow }
+  | { kind: 'grace'; session: SessionRow }
+  | { kind: 'reused'; session: SessionRow }
   | { kind: 'expired' }
   | { kind: 'not_found' };
 
-/** Refresh families (login sessions): rotation with reuse detection, revocation, listing. Created by `completeLogin`. */
-export interface RefreshFamilyStore {
-  /** The family with this id (live or not, until swept), or undefined. */
-  getFamily(id: string): Promise<RefreshFamilyRow | undefined>;
+/**
+ * Sessions (a user's login on one device, whose refresh tokens rotate): rotation with reuse detection, revocation,
+ * listing. Created by `completeLogin`.
+ */
+export interface SessionStore {
+  /** The session with this id (live or not, until swept), or undefined. */
+  getSession(id: string): Promise<SessionRow | undefined>;
   /**
-   * Judges a presented (familyId, generation) in one transaction, at `now = clock()` read inside it:
+   * Judges a presented (sessionId, generation) in one transaction, at `now = clock()` read inside it:
    * current → compare-and-swap `generation + 1`, `rotatedAt = now` (sliding `expiresAt = min(now + refreshTtlMs,
    * absoluteExpiresAt)`);
    * current − 1 with `now - rotatedAt <= graceMs` → `grace` (nothing written);
-   * any other older generation → revoke the family (`reuse`), insert `reuseAudit`, answer `reused`;
+   * any other older generation → revoke the session (`reuse`), insert `reuseAudit`, answer `reused`;
    * revoked, expired or past its absolute expiry → `expired`; unknown → `not_found`; a generation ahead of the
    * stored one (a database restored from a backup) → `expired`, nothing written.
    * A lost compare-and-swap race re-reads the clock and the row and judges again (so of two concurrent presentations
-   * of the current generation one gets `rotated`, the other `grace`). A `rotated` family is the row after the swap.
+   * of the current generation one gets `rotated`, the other `grace`). A `rotated` session is the row after the swap.
    */
-  rotateFamily(input: RotateFamilyInput): Promise<RotateResult>;
-  /** Revokes one family (no-op if already revoked). True when this call revoked it. */
-  revokeFamily(id: string, reason: string, now: number): Promise<boolean>;
-  /** Revokes every live family of a user; answers how many. */
-  revokeUserFamilies(userId: string, reason: string, now: number): Promise<number>;
-  /** The user's families (live and revoked, until swept), newest first, at most 200. */
-  listUserFamilies(userId: string): Promise<RefreshFamilyRow[]>;
+  rotateSession(input: RotateSessionInput): Promise<RotateResult>;
+  /** Revokes one session (no-op if already revoked). True when this call revoked it. */
+  revokeSession(id: string, reason: string, now: number): Promise<boolean>;
+  /** Revokes every live session of a user; answers how many. */
+  revokeUserSessions(userId: string, reason: string, now: number): Promise<number>;
+  /** The user's sessions (live and revoked, until swept), newest first, at most 200. */
+  listUserSessions(userId: string): Promise<SessionRow[]>;
 }
