@@ -16,8 +16,8 @@ const BEARER: Readonly<Record<BearerForm, RegExp>> = {
 
 /**
  * The credential of an `Authorization: Bearer <credential>` header in the given form, or undefined when the header
- * is absent, repeated or not of that form. The one parser of bearer headers: the user routes, `wxUserPlugin` and the
- * admin API read their tokens through it.
+ * is absent, repeated or not of that form. The one parser of bearer headers: the user routes, `wxUserPlugin`, the
+ * admin API and `/metrics` read their tokens through it.
  */
 export function bearerCredential(header: string | string[] | undefined, form: BearerForm): string | undefined {
   if (typeof header !== 'string') return undefined;
