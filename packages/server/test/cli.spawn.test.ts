@@ -12,6 +12,21 @@ const run = promisify(execFile);
 const BIN = 'packages/server/bin/wxlogin.js';
 const DEV_APPID = 'wxdevapp00000001';
 
+/** `wxlogin dev` on free ports, its state in `stateDir`, quiet logs, plus `extra` flags. */
+const devArgs = (stateDir: string, ...extra: string[]): string[] => [
+  BIN,
+  'dev',
+  ...extra,
+  '--port',
+  '0',
+  '--simulator-port',
+  '0',
+  '--state-dir',
+  stateDir,
+  '--log-level',
+  'warn',
+];
+
 describe('wxlogin serve (real process) [sqlite]', () => {
   let sim: Simulator;
   let dir: string;
@@ -85,18 +100,7 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('logs in, reads and patches /v1/me, refreshes and serves JWKS with the copy-paste commands', async () => {
-    const proc = spawnNode([
-      BIN,
-      'dev',
-      '--port',
-      '0',
-      '--simulator-port',
-      '0',
-      '--state-dir',
-      dir,
-      '--log-level',
-      'warn',
-    ]);
+    const proc = spawnNode(devArgs(dir));
     try {
       await proc.waitFor(/Stop with Ctrl\+C/);
       const banner = proc.output();
@@ -118,18 +122,7 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
     const state = readFileSync(join(dir, 'state.json'), 'utf8');
 
     // The second start reuses the generated secrets and the database.
-    const again = spawnNode([
-      BIN,
-      'dev',
-      '--port',
-      '0',
-      '--simulator-port',
-      '0',
-      '--state-dir',
-      dir,
-      '--log-level',
-      'warn',
-    ]);
+    const again = spawnNode(devArgs(dir));
     try {
       await again.waitFor(/Stop with Ctrl\+C/);
       expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(state);
@@ -140,20 +133,7 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
   });
 
   it('--host binds the service and the simulator elsewhere (a loopback alias here), and the banner says so', async () => {
-    const proc = spawnNode([
-      BIN,
-      'dev',
-      '--host',
-      '127.0.0.2',
-      '--port',
-      '0',
-      '--simulator-port',
-      '0',
-      '--state-dir',
-      dir,
-      '--log-level',
-      'warn',
-    ]);
+    const proc = spawnNode(devArgs(dir, '--host', '127.0.0.2'));
     try {
       await proc.waitFor(/Stop with Ctrl\+C/);
       const [, api] =

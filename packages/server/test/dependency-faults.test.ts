@@ -110,6 +110,25 @@ const unavailable = { status: 503, code: 'DEPENDENCY_UNAVAILABLE', retryAfter: '
 const masterKey = randomBytes(32).toString('base64');
 
 /** The codes the service logged as the causes of its 503s (`request failed: …` lines at warn level). */
+/**
+ * The service on its own database at `url` (bounded as in every test here, logs kept in `lines`), and a first login
+ * that succeeded while the database still admitted sessions.
+ */
+async function loggedInAppOn(url: string) {
+  const store = await openStore(url, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMax: POOL_MAX });
+  onTestFinished(() => store.close());
+  await store.migrate();
+  const lines: string[] = [];
+  const t = await createTestApp({
+    store,
+    env: { ...ENV, WXLOGIN_MASTER_KEY: masterKey, WXLOGIN_LOG_LEVEL: 'warn' },
+    logStream: { write: (line) => void lines.push(line) },
+  });
+  const first = await t.login();
+  expect(first.status).toBe(200);
+  return { t, lines, first };
+}
+
 function loggedCauses(lines: string[]): string[] {
   return lines
     .map((line) => JSON.parse(line) as { msg?: string; cause?: { code?: string } })
@@ -499,17 +518,7 @@ if (pgDb !== undefined) {
       );
 
     it('ALLOW_CONNECTIONS false (55000) and a role at its connection limit (53300) answer 503 DEPENDENCY_UNAVAILABLE with Retry-After, not 500 INTERNAL_ERROR; admitted again, the next request succeeds', async () => {
-      const store = await openStore(ownUrl(), { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMax: POOL_MAX });
-      onTestFinished(() => store.close());
-      await store.migrate();
-      const lines: string[] = [];
-      const t = await createTestApp({
-        store,
-        env: { ...ENV, WXLOGIN_MASTER_KEY: masterKey, WXLOGIN_LOG_LEVEL: 'warn' },
-        logStream: { write: (line) => void lines.push(line) },
-      });
-      const first = await t.login();
-      expect(first.status).toBe(200);
+      const { t, lines, first } = await loggedInAppOn(ownUrl());
       const refresh = () => timed(() => t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken }));
 
       for (const [fault, refuse, admit, cause] of [
@@ -656,17 +665,7 @@ if (mysqlDb !== undefined) {
     };
 
     it('a user at its MAX_USER_CONNECTIONS (1226) answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, not 500 INTERNAL_ERROR; raised again, the next request succeeds', async () => {
-      const store = await openStore(ownUrl(), { statementTimeoutMs: STATEMENT_TIMEOUT_MS, poolMax: POOL_MAX });
-      onTestFinished(() => store.close());
-      await store.migrate();
-      const lines: string[] = [];
-      const t = await createTestApp({
-        store,
-        env: { ...ENV, WXLOGIN_MASTER_KEY: masterKey, WXLOGIN_LOG_LEVEL: 'warn' },
-        logStream: { write: (line) => void lines.push(line) },
-      });
-      const first = await t.login();
-      expect(first.status).toBe(200);
+      const { t, lines, first } = await loggedInAppOn(ownUrl());
 
       await admin.query(`alter user ${account} with max_user_connections 1`);
       const holder = await mysql.createConnection({ uri: ownUrl() });
