@@ -12,13 +12,7 @@ import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { requestDeadlineMs } from '../src/http/request-deadline.js';
 import { clientStatementTimeoutMs } from '../src/store/client-timeouts.js';
 import { openStore, type Store } from '../src/store/index.js';
-import {
-  createTestStore,
-  databaseAvailable,
-  testDatabases,
-  type TestDatabase,
-  type TestStore,
-} from './helpers/databases.js';
+import { databaseAvailable, testDatabases, type TestDatabase, useTestStore } from './helpers/databases.js';
 import { eventually, redisAvailable, testRedisTarget, useTestRedis } from './helpers/redis.js';
 import { startTcpRelay, type TcpRelay } from './helpers/tcp-relay.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -143,13 +137,7 @@ const serverDatabases = testDatabases().filter(
 for (const db of serverDatabases) {
   describe(`dependency faults: the database behind a relay ${db.tag}`, { timeout: TEST_TIMEOUT_MS }, () => {
     if (!databaseAvailable(db)) return;
-    let testStore: TestStore;
-    beforeAll(async () => {
-      testStore = await createTestStore(db);
-    });
-    afterAll(async () => {
-      await testStore?.drop();
-    });
+    const testStore = useTestStore(db);
 
     const relayed = async (): Promise<{ relay: TcpRelay; store: Store }> => {
       const relay = await startTcpRelay(testStore.url, db.backend === 'pg' ? 5432 : 3306);
@@ -389,13 +377,7 @@ describe('dependency faults: a busy SQLite database [sqlite]', () => {
 for (const db of serverDatabases) {
   describe(`dependency faults: the database going away ${db.tag}`, () => {
     if (!databaseAvailable(db)) return;
-    let testStore: TestStore;
-    beforeAll(async () => {
-      testStore = await createTestStore(db);
-    });
-    afterAll(async () => {
-      await testStore?.drop();
-    });
+    const testStore = useTestStore(db);
 
     const relayedStore = async (): Promise<{ store: Store; relay: TcpRelay }> => {
       const relay = await startTcpRelay(testStore.url, db.backend === 'pg' ? 5432 : 3306);

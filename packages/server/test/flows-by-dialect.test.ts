@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AdminUser } from '../src/schemas/admin.js';
 import type { LoginResponse, TokenResponse } from '../src/schemas/tokens.js';
 import type { User } from '../src/schemas/user.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import type { LoginStatsReport } from '../src/stats/login-stats-report.js';
-import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';
+import { databaseAvailable, testDatabases, useTestStore } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const ADMIN_TOKEN = 'admin-token-for-flows-by-dialect';
@@ -28,16 +28,9 @@ async function meStatus(t: TestApp, accessToken: string): Promise<[number, strin
 describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s user journey over HTTP', (_tag, db) => {
   if (!databaseAvailable(db)) return;
 
-  let testStore: TestStore;
+  const testStore = useTestStore(db);
   // The apps of this describe share the database, so they share the master key that sealed its signing key.
   const env = { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN, WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64') };
-
-  beforeAll(async () => {
-    testStore = await createTestStore(db);
-  });
-  afterAll(async () => {
-    await testStore?.drop();
-  });
 
   it('login, replay, refresh, grace, reuse, profile, phone, decrypt, logout, disable, delete, admin search and stats', async () => {
     const t = await createTestApp({ store: testStore.store, env });

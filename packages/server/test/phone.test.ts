@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { User } from '../src/schemas/user.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import type { AuditEventRow } from '../src/store/types.js';
-import { createTestStore, databaseAvailable, testDatabases, type TestStore } from './helpers/databases.js';
+import { databaseAvailable, testDatabases, useTestStore } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const HOUR = 3_600_000;
@@ -434,16 +434,10 @@ function statusCounts(responses: LightMyRequestResponse[]): Record<number, numbe
 describe.each(testDatabases().map((db) => [db.tag, db] as const))('%s phone binds under concurrency', (_tag, db) => {
   if (!databaseAvailable(db)) return;
 
-  let testStore: TestStore;
+  const testStore = useTestStore(db);
   // Apps of this describe share the database, hence the master key that sealed its signing key. Unlimited binds per
   // hour: any refusal here comes from the bind lease.
   const env = { WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'), WXLOGIN_PHONE_BIND_PER_HOUR: '0' };
-  beforeAll(async () => {
-    testStore = await createTestStore(db);
-  });
-  afterAll(async () => {
-    await testStore?.drop();
-  });
 
   it('60 concurrent binds by 60 users on the default pool of 10: all 60 bound, no 503', async () => {
     const t = await createTestApp({ store: testStore.store, env });

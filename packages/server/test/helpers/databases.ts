@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.js';
 
 /** A database the store suites run against. */
@@ -214,4 +214,34 @@ export async function createTestStore(
     await drop().catch(() => undefined);
     return unreachable(db, err);
   }
+}
+
+/**
+ * The isolated database of a `describe` block: made in `beforeAll`, dropped in `afterAll`. Read its fields inside
+ * tests (they exist once `beforeAll` has run).
+ */
+export function useTestStore(db: TestDatabase): Pick<TestStore, 'url' | 'storeOptions' | 'store' | 'exec'> {
+  let testStore: TestStore | undefined;
+  beforeAll(async () => {
+    testStore = await createTestStore(db);
+  });
+  afterAll(async () => {
+    await testStore?.drop();
+  });
+  const made = (): TestStore => {
+    if (testStore === undefined) throw new Error('the test store is made in beforeAll');
+    return testStore;
+  };
+  return {
+    get url() {
+      return made().url;
+    },
+    get storeOptions() {
+      return made().storeOptions;
+    },
+    get store() {
+      return made().store;
+    },
+    exec: (statement) => made().exec(statement),
+  };
 }
