@@ -113,7 +113,12 @@ export class WeChatClient {
    */
   async code2Session(appid: string, code: string): Promise<Code2SessionResult> {
     const app = this.#app(appid, 'code2Session');
-    return requestCode2Session(this.#context, app, code, new Deadline(this.#timeoutMs));
+    const deadline = new Deadline(this.#timeoutMs);
+    try {
+      return await requestCode2Session(this.#context, app, code, deadline);
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /**

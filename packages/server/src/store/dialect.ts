@@ -1,6 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { ColumnName, Database, TableName, UserUniqueColumn } from './schema.js';
 import type { StoreDialectName } from './port/lifecycle.js';
+import type { Store } from './types.js';
 
 /** How `upsert` merges a row whose key exists already. */
 export interface UpsertSpec<T extends TableName> {
@@ -11,6 +12,9 @@ export interface UpsertSpec<T extends TableName> {
   /** Columns incremented by the new row's value (counters). */
   add?: readonly ColumnName<T>[];
 }
+
+/** The store methods a login, a refresh and a token check call: a dialect may run them its own, faster way. */
+export type HotPaths = Pick<Store, 'claimLoginCode' | 'completeLogin' | 'rotateSession' | 'getUser' | 'getSession'>;
 
 /**
  * What differs between SQL databases, and nothing else: the aggregate files (`users.ts`, `login-codes.ts`, …) hold
@@ -41,6 +45,11 @@ export interface StoreDialect {
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>;
   /** The store's `migrate`: every pending migration, under the database's own lock. */
   migrate(): Promise<void>;
+  /**
+   * The hot paths as this database runs them best (SQLite: prepared statements, synchronous, group commit), in
+   * place of the portable Kysely methods; same contract, and the store suite runs them.
+   */
+  readonly hotPaths?: HotPaths;
   /** Ends the pool (SQLite: the shared connection, once its last user closes). */
   close(): Promise<void>;
 }

@@ -31,5 +31,6 @@ export function createKyselyStore(dialect: StoreDialect): Store {
     ...signingKeyStore(ctx),
     ...auditStore(ctx),
     ...statsStore(ctx),
+    ...dialect.hotPaths,
   };
 }

@@ -2,6 +2,7 @@ import { internalError } from '../errors/app-error.js';
 import { bounded } from './column-bounds.js';
 import { insertAuditEvent } from './audit.js';
 import type { SessionRow, SessionStore } from './port/sessions.js';
+import { judgePresentation, rotatedColumns } from './session-rotation.js';
 import type { Executor, StoreContext } from './store-context.js';
 
 /** Re-judgements of one refresh presentation after losing the compare-and-swap; more means something is wrong. */
@@ -57,16 +58,11 @@ export function sessionStore({ db, transaction }: StoreContext): SessionStore {
             .where('id', '=', sessionId)
             .executeTakeFirst();
           if (session === undefined) return { kind: 'not_found' };
-          if (session.revokedAt !== null || now >= session.expiresAt || now >= session.absoluteExpiresAt) {
-            return { kind: 'expired' };
-          }
-          if (generation === session.generation) {
-            const next = {
-              generation: session.generation + 1,
-              rotatedAt: now,
-              lastUsedAt: now,
-              expiresAt: Math.min(now + input.refreshTtlMs, session.absoluteExpiresAt),
-            };
+          const verdict = judgePresentation(session, generation, now, input.graceMs);
+          if (verdict === 'expired') return { kind: 'expired' };
+          if (verdict === 'grace') return { kind: 'grace', session: session };
+          if (verdict === 'rotate') {
+            const next = rotatedColumns(session, now, input.refreshTtlMs);
             const swapped = await trx
               .updateTable('refresh_families')
               .set(next)
@@ -77,23 +73,16 @@ export function sessionStore({ db, transaction }: StoreContext): SessionStore {
             if (swapped.numUpdatedRows === 1n) return { kind: 'rotated', session: { ...session, ...next } };
             continue;
           }
-          if (generation === session.generation - 1 && now - session.rotatedAt <= input.graceMs) {
-            return { kind: 'grace', session };
-          }
-          if (generation < session.generation) {
-            const revoked = await trx
-              .updateTable('refresh_families')
-              .set({ revokedAt: now, revokedReason: 'reuse' })
-              .where('id', '=', sessionId)
-              .where('revokedAt', 'is', null)
-              .executeTakeFirst();
-            if (revoked.numUpdatedRows !== 1n) continue;
-            // The caller cannot know whose session it is before this read: the audit row names it.
-            await insertAuditEvent(trx, { ...input.reuseAudit, at: now, appid: session.appid, userId: session.userId });
-            return { kind: 'reused', session: { ...session, revokedAt: now, revokedReason: 'reuse' } };
-          }
-          // A generation ahead of the database (restored from a backup): the session cannot be continued.
-          return { kind: 'expired' };
+          const revoked = await trx
+            .updateTable('refresh_families')
+            .set({ revokedAt: now, revokedReason: 'reuse' })
+            .where('id', '=', sessionId)
+            .where('revokedAt', 'is', null)
+            .executeTakeFirst();
+          if (revoked.numUpdatedRows !== 1n) continue;
+          // The caller cannot know whose session it is before this read: the audit row names it.
+          await insertAuditEvent(trx, { ...input.reuseAudit, at: now, appid: session.appid, userId: session.userId });
+          return { kind: 'reused', session: { ...session, revokedAt: now, revokedReason: 'reuse' } };
         }
         throw internalError(`session rotation did not settle after ${ROTATE_ATTEMPTS} attempts`);
       });

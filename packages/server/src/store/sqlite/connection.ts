@@ -13,6 +13,9 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import type { Database } from '../schema.js';
+import type { HotPaths } from '../dialect.js';
+import { GroupCommit } from './group-commit.js';
+import { sqliteHotPaths } from './hot-paths.js';
 import { InProcessLock } from './lock.js';
 
 /** Kysely's SQLite driver, but every transaction takes the write lock at `BEGIN`. */
@@ -61,6 +64,7 @@ function withStatementCache(database: { prepare(sql: string): SqliteStatement; c
 
 interface SharedDatabase {
   db: Kysely<Database>;
+  hotPaths: HotPaths;
   locks: InProcessLock;
   users: number;
 }
@@ -89,12 +93,19 @@ async function openDatabase(path: string): Promise<SharedDatabase> {
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
     plugins: [new CamelCasePlugin()],
   });
-  return { db, locks: new InProcessLock(), users: 0 };
+  return {
+    db,
+    hotPaths: sqliteHotPaths(database, new GroupCommit(database, db)),
+    locks: new InProcessLock(),
+    users: 0,
+  };
 }
 
 /** One store's hold on a SQLite database: the connection and lock table it shares with the file's other stores. */
 export interface SqliteConnection {
   db: Kysely<Database>;
+  /** The hot paths on the same connection, sharing its group commit. */
+  hotPaths: HotPaths;
   locks: InProcessLock;
   /** Lets go of the database; the last store of a file closes the connection. Safe to call twice. */
   release(): Promise<void>;
@@ -120,6 +131,7 @@ export async function openSqliteConnection(path: string): Promise<SqliteConnecti
   let released = false;
   return {
     db: owner.db,
+    hotPaths: owner.hotPaths,
     locks: owner.locks,
     async release() {
       if (released) return;

@@ -6,7 +6,7 @@ import { migrateSqlite } from './migrate.js';
 
 /** Opens a SQLite database (`:memory:` or a file path) for the store. */
 export async function openSqliteDialect(path: string): Promise<StoreDialect> {
-  const { db, locks, release } = await openSqliteConnection(path);
+  const { db, hotPaths, locks, release } = await openSqliteConnection(path);
   return {
     name: 'sqlite',
     db,
@@ -18,6 +18,7 @@ export async function openSqliteDialect(path: string): Promise<StoreDialect> {
     uniqueViolationColumn,
     withLock: (name, fn) => locks.run(name, fn),
     migrate: () => migrateSqlite(db),
+    hotPaths,
     close: release,
   };
 }
