@@ -62,6 +62,23 @@ export function completeLoginTests(suite: StoreSuite): void {
       expect(JSON.parse(events[0]!.detailJson!)).toEqual({ from: u1, to: u2 });
     });
 
+    it('a first unionid on a known user is set without an audit event; updatedAt moves only with it', async () => {
+      const appid = newAppid();
+      const openid = newOpenid();
+      const unionid = `u${hex(12)}`;
+      const { user } = await login(store, { appid, openid });
+      const plain = await login(store, { appid, openid, now: T0 + 1 });
+      expect(plain.user).toMatchObject({ unionid: null, lastLoginAt: T0 + 1, updatedAt: T0 });
+      const given = await login(store, { appid, openid, unionid, now: T0 + 2 });
+      expect(given.isNew).toBe(false);
+      expect(given.user).toMatchObject({ id: user.id, unionid, lastLoginAt: T0 + 2, updatedAt: T0 + 2 });
+      expect(await store.getUser(user.id)).toEqual(given.user);
+      const same = await login(store, { appid, openid, unionid, now: T0 + 3 });
+      expect(same.user).toMatchObject({ unionid, lastLoginAt: T0 + 3, updatedAt: T0 + 2 });
+      expect(await store.getUserByOpenid(appid, openid)).toEqual(same.user);
+      expect((await store.listAudit({ userId: user.id, limit: 10 })).items).toEqual([]);
+    });
+
     it('a unionid still held by a stale row of the same app moves to the openid WeChat gives it now', async () => {
       const appid = newAppid();
       const unionid = `u${hex(12)}`;

@@ -10,42 +10,7 @@ import { judgePresentation } from '../session-rotation.js';
 import { unionidChangeEvent } from '../unionid-change.js';
 import { uniqueViolationColumn } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
-
-const USER_COLUMNS = [
-  'id',
-  'appid',
-  'openid',
-  'unionid',
-  'phoneE164',
-  'nickname',
-  'avatarUrl',
-  'status',
-  'disabledReason',
-  'createdAt',
-  'lastLoginAt',
-  'updatedAt',
-] as const satisfies readonly (keyof UserRow)[];
-
-const SESSION_COLUMNS = [
-  'id',
-  'appid',
-  'userId',
-  'generation',
-  'rotatedAt',
-  'lastUsedAt',
-  'expiresAt',
-  'absoluteExpiresAt',
-  'revokedAt',
-  'revokedReason',
-  'createdIp',
-  'userAgent',
-  'createdAt',
-] as const satisfies readonly (keyof SessionRow)[];
-
-const snake = (column: string): string => column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-/** `col AS "camelCol"` for each column: rows come out as the port's rows, with no mapping per row. */
-const selectList = (columns: readonly string[]): string =>
-  columns.map((c) => (snake(c) === c ? c : `${snake(c)} AS "${c}"`)).join(', ');
+import { SESSION_COLUMNS, USER_COLUMNS, selectList } from '../row-columns.js';
 
 /**
  * The SQL of the hot paths, prepared once per connection. It is what the Kysely store builds for the same methods,
@@ -53,8 +18,8 @@ const selectList = (columns: readonly string[]): string =>
  * compare-and-swap.
  */
 function prepare(database: BetterSqlite3.Database) {
-  const users = selectList(USER_COLUMNS);
-  const sessions = selectList(SESSION_COLUMNS);
+  const users = selectList(USER_COLUMNS, '"');
+  const sessions = selectList(SESSION_COLUMNS, '"');
   return {
     claim: database.prepare(
       `INSERT INTO login_codes (code_hash, appid, state, nonce_hash, created_at, claimed_at, expires_at)
