@@ -1,7 +1,8 @@
 // Baseline "floor": the cheapest server that still does a login's unavoidable work (read and parse the body, one
 // jscode2session round trip over a kept-alive connection, parse the answer, write JSON). No framework, no storage, no
-// signing: whatever wxlogin costs above this figure is what its features cost. The refresh and /v1/me routes are the
-// same idea for the other two hot routes: parse, answer, nothing else.
+// signing: whatever wxlogin costs above this figure is what its features cost. Refresh and /v1/me do the same: parse,
+// one call over the same pool, answer — the floor of any service that must consult something per request (wxlogin
+// consults its database and verifies a signature instead of calling WeChat).
 import '../local-deps.js';
 import { createServer } from 'node:http';
 import { Pool } from 'undici';
@@ -51,16 +52,25 @@ async function readJson(req) {
   }
 }
 
+/**
+ * One jscode2session round trip through the pool: the openid WeChat answered, or undefined.
+ * @param {string} code
+ */
+async function callUpstream(code) {
+  const upstream = await wechat.request({ method: 'GET', path: sessionQuery + encodeURIComponent(code) });
+  // WeChat answers as text/plain, so parse the text rather than trust a content type.
+  const session = JSON.parse(await upstream.body.text());
+  return typeof session.openid === 'string' ? session.openid : undefined;
+}
+
 /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
 async function login(req, res) {
   const body = await readJson(req);
   const code = body?.code;
   if (typeof code !== 'string' || code === '') return send(res, 400, '{"error":"invalid_request"}');
-  const upstream = await wechat.request({ method: 'GET', path: sessionQuery + encodeURIComponent(code) });
-  // WeChat answers as text/plain, so parse the text rather than trust a content type.
-  const session = JSON.parse(await upstream.body.text());
-  if (typeof session.openid !== 'string') return send(res, 502, '{"error":"wechat_error"}');
-  send(res, 200, JSON.stringify({ openid: session.openid }));
+  const openid = await callUpstream(code);
+  if (openid === undefined) return send(res, 502, '{"error":"wechat_error"}');
+  send(res, 200, JSON.stringify({ openid }));
 }
 
 /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
@@ -69,12 +79,14 @@ async function refresh(req, res) {
   const refreshToken = body?.refreshToken;
   // An empty token is what the bench sends when its pool runs dry: it must show as a failure, not a success.
   if (typeof refreshToken !== 'string' || refreshToken === '') return send(res, 400, '{"error":"invalid_request"}');
+  if ((await callUpstream('floor-refresh')) === undefined) return send(res, 502, '{"error":"upstream_error"}');
   send(res, 200, JSON.stringify({ refreshToken, accessToken: 'x', expiresIn: 7200 }));
 }
 
 /** @param {import('node:http').IncomingMessage} req @param {import('node:http').ServerResponse} res */
-function me(req, res) {
+async function me(req, res) {
   if (!req.headers.authorization) return send(res, 401, '{"error":"unauthorized"}');
+  if ((await callUpstream('floor-me')) === undefined) return send(res, 502, '{"error":"upstream_error"}');
   send(res, 200, USER_JSON);
 }
 
