@@ -1,10 +1,12 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { signingKeyAad, type Sealer } from '../crypto/seal.js';
 import { internalError } from '../errors/app-error.js';
 import type { Logger } from '../logger.js';
 import { SIGNING_ALGS, type SigningAlg } from '../schemas/limits.js';
 import type { SigningKeyRow, Store } from '../store/types.js';
+import { assertJwsKey } from './jws-compact.js';
 
 // Defined with the other shared enums (the configuration's `jwtAlg` reads the same list); re-exported for the token
 // code that always imported it from here.
@@ -30,18 +32,18 @@ function publishedJwk(jwk: JWK, kid: string, alg: SigningAlg): PublishedJwk {
   return out;
 }
 
-/** The key that signs now. */
+/** The key that signs now: its private half as a node:crypto KeyObject, made once per kid. */
 export interface ActiveSigningKey {
   kid: string;
   alg: SigningAlg;
-  privateKey: CryptoKey;
+  privateKey: KeyObject;
 }
 
-/** A key that verifies: its public half and the one alg it may be used with. */
+/** A key that verifies: its public half (a KeyObject made once per kid) and the one alg it may be used with. */
 export interface VerificationKey {
   kid: string;
   alg: SigningAlg;
-  publicKey: CryptoKey;
+  publicKey: KeyObject;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface VerificationKey {
 export interface SigningKeyRing {
   /** Loads the keys; creates the first one (under the `signing-keys` lock) when none is active. */
   init(): Promise<void>;
-  /** The newest active key, with its private half imported (once). */
+  /** The newest active key, with its private half opened and imported (once per kid). */
   signingKey(): Promise<ActiveSigningKey>;
   /** The key for `kid`, or undefined when it is unknown (after at most one throttled re-read) or too old. */
   verificationKey(kid: string): Promise<VerificationKey | undefined>;
@@ -82,13 +84,24 @@ const LOCK_NAME = 'signing-keys';
 interface CachedKey {
   row: SigningKeyRow;
   alg: SigningAlg;
-  publicKey: CryptoKey;
+  publicKey: KeyObject;
   published: PublishedJwk;
-  privateKey?: Promise<CryptoKey>;
+  privateKey?: KeyObject;
 }
 
 function isSigningAlg(alg: string): alg is SigningAlg {
   return (SIGNING_ALGS as readonly string[]).includes(alg);
+}
+
+/**
+ * Imports a JWK for `alg` as a KeyObject, refusing a key of the wrong kind (as jose's `importJWK` did). Done once per
+ * kid: a per-request import would cost more than the signature.
+ */
+function importKeyObject(jwk: JWK, alg: SigningAlg, half: 'public' | 'private'): KeyObject {
+  const input = { key: jwk as JsonWebKey, format: 'jwk' as const };
+  const key = half === 'public' ? createPublicKey(input) : createPrivateKey(input);
+  assertJwsKey(alg, key);
+  return key;
 }
 
 /** Generates a key pair and its `signing_keys` row (private JWK sealed; `kid` = JWK thumbprint). */
@@ -139,7 +152,7 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
         continue;
       }
       const jwk = JSON.parse(row.publicJwk) as JWK;
-      const publicKey = (await importJWK(jwk, row.alg)) as CryptoKey;
+      const publicKey = importKeyObject(jwk, row.alg, 'public');
       next.set(row.kid, { row, alg: row.alg, publicKey, published: publishedJwk(jwk, row.kid, row.alg) });
     }
     keys = next;
@@ -184,20 +197,13 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
     });
   }
 
-  function privateKeyOf(key: CachedKey): Promise<CryptoKey> {
-    if (!key.privateKey) {
-      const imported = (async () => {
-        const jwk = JSON.parse(
-          sealer.open(key.row.privateJwkSealed, signingKeyAad(key.row.kid)).toString('utf8'),
-        ) as JWK;
-        return (await importJWK(jwk, key.alg)) as CryptoKey;
-      })();
-      key.privateKey = imported;
-      // A failed import must not poison the cache for good.
-      imported.catch(() => {
-        if (key.privateKey === imported) key.privateKey = undefined;
-      });
-    }
+  // Synchronous, so a failure (wrong master key, a corrupt row) throws and caches nothing: the next call tries again.
+  function privateKeyOf(key: CachedKey): KeyObject {
+    key.privateKey ??= importKeyObject(
+      JSON.parse(sealer.open(key.row.privateJwkSealed, signingKeyAad(key.row.kid)).toString('utf8')) as JWK,
+      key.alg,
+      'private',
+    );
     return key.privateKey;
   }
 
@@ -225,7 +231,7 @@ export function createSigningKeyRing(options: SigningKeyRingOptions): SigningKey
         key = active;
       }
       if (!key) throw internalError('No active signing key (every key is retired): run `wxlogin keys rotate`.');
-      return { kid: key.row.kid, alg: key.alg, privateKey: await privateKeyOf(key) };
+      return { kid: key.row.kid, alg: key.alg, privateKey: privateKeyOf(key) };
     },
 
     async verificationKey(kid) {
