@@ -15,6 +15,7 @@ import { clientErrorHandler } from './http/client-error.js';
 import { closeConnectionsWhenDraining } from './http/drain-on-close.js';
 import { requestDeadlineMs } from './http/request-deadline.js';
 import { httpTimeoutOptions } from './http/server-timeouts.js';
+import { lazyChildLogger } from './http/lazy-request-logger.js';
 import { LOG_REDACT_PATHS } from './logger.js';
 import { metricsRoute } from './metrics/metrics-route.js';
 import { createPrometheusMetrics } from './metrics/prometheus-metrics.js';
@@ -58,6 +59,7 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
             ...(logStream ? { stream: logStream } : {}),
           },
         }),
+    childLoggerFactory: lazyChildLogger,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: BODY_LIMIT,
     // No type coercion of JSON bodies; unknown fields are stripped where a schema says additionalProperties: false.

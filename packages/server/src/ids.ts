@@ -1,6 +1,8 @@
 import { systemClock, type Clock } from './clock.js';
 import { systemRandom, type RandomFill } from './random.js';
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /**
  * Makes UUIDv7 strings (RFC 9562): 48-bit epoch ms, a 12-bit counter, then 62 random bits; time-ordered (also
  * within one millisecond, so audit events list in the order they happened), not enumerable.
@@ -11,10 +13,12 @@ export type IdGenerator = () => string;
 export function createIdGenerator(options: { clock?: Clock; random?: RandomFill } = {}): IdGenerator {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  // One scratch array, refilled per id: a login makes three ids, and each used to allocate a buffer and six strings.
+  const scratch = new Uint8Array(16);
   let lastMs = -1;
   let counter = 0;
   return () => {
-    const b = random(new Uint8Array(16));
+    const b = random(scratch);
     let ms = clock();
     if (ms > lastMs) {
       // A new millisecond: the counter starts at a random value in the lower half, leaving room to count up.
@@ -34,8 +38,29 @@ export function createIdGenerator(options: { clock?: Clock; random?: RandomFill 
     b[6] = 0x70 | (counter >> 8); // version 7, counter high bits
     b[7] = counter & 0xff;
     b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
-    const h = Buffer.from(b).toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    const x = (i: number): string => HEX[b[i]!]!;
+    return (
+      x(0) +
+      x(1) +
+      x(2) +
+      x(3) +
+      '-' +
+      x(4) +
+      x(5) +
+      '-' +
+      x(6) +
+      x(7) +
+      '-' +
+      x(8) +
+      x(9) +
+      '-' +
+      x(10) +
+      x(11) +
+      x(12) +
+      x(13) +
+      x(14) +
+      x(15)
+    );
   };
 }
 

@@ -198,7 +198,7 @@ describe('access-token attacks are 401 [sqlite]', () => {
     const t = await createTestApp();
     const { kid, alg, privateKey } = await ownKey(t);
     expect(alg).toBe('ES256');
-    // Our own signer (WebCrypto through jose) emits high s in about half its signatures: rejecting them would mean
+    // Our own signer (node:crypto's ECDSA) emits high s in about half its signatures: rejecting them would mean
     // normalising every signature first, and every other verifier of our JWKS would still accept the twin.
     let highS = 0;
     for (let i = 0; i < 32; i++) {
