@@ -20,7 +20,7 @@ export interface CallContext {
 export interface WeChatCall {
   api: WeChatApi;
   appid: string;
-  request: Omit<UpstreamRequest, 'signal'>;
+  request: Omit<UpstreamRequest, 'deadline'>;
   /** Secret values of this call, removed from any errmsg. */
   secrets: readonly (string | undefined)[];
   /** WeChat sometimes omits `errcode` on success: success is "the expected field is present". */
@@ -88,7 +88,7 @@ function admit(context: CallContext, call: WeChatCall): CircuitPermit | undefine
 }
 
 async function attemptOnce(context: CallContext, call: WeChatCall, deadline: Deadline): Promise<Outcome> {
-  const slot = context.gate.acquire(deadline.signal);
+  const slot = context.gate.acquire(deadline);
   if (slot === null) {
     const { maxInFlight, maxQueued } = context.gate;
     throw failure(call, SYNTHETIC_ERRCODES.OVERLOADED, `${maxInFlight} calls in flight, ${maxQueued} queued`);
@@ -102,7 +102,7 @@ async function attemptOnce(context: CallContext, call: WeChatCall, deadline: Dea
   const startedAt = performance.now();
   let outcome: Outcome;
   try {
-    const answer = await context.pool.requestJson({ ...call.request, signal: deadline.signal });
+    const answer = await context.pool.requestJson({ ...call.request, deadline });
     outcome = classifyAnswer(call, answer);
   } catch (error) {
     const upstream =

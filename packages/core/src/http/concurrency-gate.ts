@@ -1,3 +1,5 @@
+import type { Deadline } from './deadline.js';
+
 /** Gives a slot back; calling it twice is harmless. */
 export type ReleaseSlot = () => void;
 
@@ -30,15 +32,17 @@ export class ConcurrencyGate {
   }
 
   /**
-   * Takes a slot, waiting in line if needed.
+   * Takes a slot, waiting in line (within `deadline`) if needed.
    * @returns a promise of the release function, or `null` at once when the queue is full as well.
    */
-  acquire(signal: AbortSignal): Promise<ReleaseSlot> | null {
+  acquire(deadline: Deadline): Promise<ReleaseSlot> | null {
     if (this.#inFlight < this.maxInFlight) {
       this.#inFlight += 1;
       return Promise.resolve(this.#releaser());
     }
     if (this.#queue.size >= this.maxQueued) return null;
+    // Only a call that must wait needs the deadline's signal.
+    const signal = deadline.signal;
     return new Promise<ReleaseSlot>((resolve, reject) => {
       const waiter: Waiter = {
         grant: (release) => {

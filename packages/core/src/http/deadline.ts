@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -6,22 +7,35 @@ import { performance } from 'node:perf_hooks';
  */
 export class Deadline {
   readonly #endsAt: number;
-  readonly #controller = new AbortController();
-  // A plain timer, not `AbortSignal.timeout`: that one costs ~20 µs a call (measured), on every login's WeChat call.
-  readonly #timer: ReturnType<typeof setTimeout>;
+  // Made on first use, with the one timer that ends them: the usual call (a free slot, an answer in time) needs only
+  // the emitter undici listens on. An AbortSignal per WeChat call cost ~20 µs as `AbortSignal.timeout`, and a plain
+  // one is still promoted to the old generation (undici's listener on it), growing the heap under load (measured).
+  #controller: AbortController | undefined;
+  #emitter: EventEmitter | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #fired = false;
 
   constructor(readonly budgetMs: number) {
     this.#endsAt = performance.now() + budgetMs;
-    this.#timer = setTimeout(() => {
-      this.#controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }, budgetMs);
-    // Like `AbortSignal.timeout`: a pending budget never keeps the process alive.
-    this.#timer.unref();
   }
 
-  /** Aborts when the budget is spent; passed to every request and every wait of the call. */
+  /** Aborts when the budget is spent; for the waits of the call (a queue, a backoff, a shared fetch). */
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#fired || this.remainingMs() === 0) this.#fire();
+      else this.#arm();
+    }
     return this.#controller.signal;
+  }
+
+  /** Emits `abort` when the budget is spent: what the HTTP request listens on (undici takes an EventEmitter). */
+  get emitter(): EventEmitter {
+    if (this.#emitter === undefined) {
+      this.#emitter = new EventEmitter();
+      this.#arm();
+    }
+    return this.#emitter;
   }
 
   /** Milliseconds left, never negative. */
@@ -31,12 +45,25 @@ export class Deadline {
 
   /** True once the budget is spent (by the timer or by the clock, whichever notices first). */
   get expired(): boolean {
-    return this.signal.aborted || this.remainingMs() === 0;
+    return this.#fired || this.remainingMs() === 0;
   }
 
   /** Stops the timer once the call is over (optional: an undisposed deadline's timer only fires late, unheard). */
   dispose(): void {
     clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#fired) return;
+    this.#timer = setTimeout(() => this.#fire(), this.remainingMs());
+    // Like `AbortSignal.timeout`: a pending budget never keeps the process alive.
+    this.#timer.unref();
+  }
+
+  #fire(): void {
+    this.#fired = true;
+    this.#emitter?.emit('abort');
+    this.#controller?.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
   }
 }
 

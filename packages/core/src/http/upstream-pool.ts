@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { SYNTHETIC_ERRCODES } from '../errors/errcode-table.js';
+import type { Deadline } from './deadline.js';
 
 /** Socket-level timeouts of the pool (each also bounded by the whole-call budget). */
 export interface UpstreamTimeouts {
@@ -17,7 +18,8 @@ export interface UpstreamRequest {
   query?: Record<string, string>;
   /** JSON body for POST. */
   body?: Record<string, unknown>;
-  signal: AbortSignal;
+  /** The whole call's budget: the request is aborted when it is spent. */
+  deadline: Deadline;
 }
 
 /**
@@ -76,10 +78,10 @@ export class UpstreamPool {
             ? { accept: 'application/json' }
             : { accept: 'application/json', 'content-type': 'application/json' },
         body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: request.signal,
+        signal: request.deadline.emitter,
       });
     } catch (error) {
-      throw describeFailure(error, request.signal, 'request');
+      throw describeFailure(error, request.deadline, 'request');
     }
     const { statusCode, body } = response;
     // Destroying a body emits an abort error: it is expected here, not an uncaught exception.
@@ -104,7 +106,7 @@ export class UpstreamPool {
       text = Buffer.concat(chunks).toString('utf8');
     } catch (error) {
       if (error instanceof UpstreamFailure) throw error;
-      throw describeFailure(error, request.signal, 'body');
+      throw describeFailure(error, request.deadline, 'body');
     }
     return parseJsonObject(text);
   }
@@ -136,8 +138,8 @@ function errorCode(error: unknown): string {
   return typeof name === 'string' && /^[A-Za-z]{1,40}$/.test(name) ? name : 'unknown error';
 }
 
-function describeFailure(error: unknown, signal: AbortSignal, stage: 'request' | 'body'): UpstreamFailure {
-  if (signal.aborted) return new UpstreamFailure(SYNTHETIC_ERRCODES.TIMEOUT, 'no answer within the call budget');
+function describeFailure(error: unknown, deadline: Deadline, stage: 'request' | 'body'): UpstreamFailure {
+  if (deadline.expired) return new UpstreamFailure(SYNTHETIC_ERRCODES.TIMEOUT, 'no answer within the call budget');
   const code = errorCode(error);
   if (TIMEOUT_CODES.has(code)) return new UpstreamFailure(SYNTHETIC_ERRCODES.TIMEOUT, `timeout (${code})`);
   // A body cut short (connection closed mid-answer, length mismatch) is a truncated body.

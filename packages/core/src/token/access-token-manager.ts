@@ -166,7 +166,7 @@ export class AccessTokenManager {
     try {
       return await raceAbort(flight, deadline.signal);
     } catch (error) {
-      if (error instanceof WeChatError || !deadline.signal.aborted) throw error;
+      if (error instanceof WeChatError || !deadline.expired) throw error;
       throw new WeChatError({
         errcode: SYNTHETIC_ERRCODES.TIMEOUT,
         errmsg: 'no access token within the call budget',
