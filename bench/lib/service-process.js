@@ -1,5 +1,6 @@
-// Runs the real `wxlogin serve` as a child process, so the figures include everything a deployment pays (config,
-// Fastify, SQLite on disk) and the load generator's CPU use stays out of the service's event loop.
+// Runs the real `wxlogin serve` (or a baseline server) as a child process, so the figures include everything a
+// deployment pays (config, Fastify, SQLite on disk) and the load generator's CPU use stays out of the service's event
+// loop.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 
@@ -23,14 +24,30 @@ export function freePort() {
 }
 
 /**
- * Spawns `node <bin> serve` with exactly the given WXLOGIN_* variables (any WXLOGIN_* of the caller's environment is
- * dropped, so a developer's own settings cannot skew a run).
- * @param {{ bin: string, env: Record<string, string>, port: number }} options
+ * Spawns `node <bin> serve` (or other `args`) with exactly the given WXLOGIN_* variables (any WXLOGIN_* of the
+ * caller's environment is dropped, so a developer's own settings cannot skew a run).
+ * @param {{ bin: string, env: Record<string, string>, port: number, args?: string[] }} options
  */
-export function spawnService({ bin, env, port }) {
+export function spawnService({ bin, env, port, args = ['serve'] }) {
+  return spawnProcess({
+    script: bin,
+    args,
+    env: { ...env, WXLOGIN_HOST: '127.0.0.1', WXLOGIN_PORT: String(port) },
+    port,
+    name: `wxlogin ${args.join(' ')}`,
+  });
+}
+
+/**
+ * Spawns `node <script> ...args` serving on 127.0.0.1:`port` (which the script learns from `env`), with the caller's
+ * environment minus any WXLOGIN_* plus `env`.
+ * @param {{ script: string, args?: string[], env: Record<string, string>, port: number, name?: string }} options
+ */
+export function spawnProcess({ script, args = [], env, port, name = script }) {
   const childEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WXLOGIN_')));
-  const child = spawn(process.execPath, [bin, 'serve'], {
-    env: { ...childEnv, ...env, WXLOGIN_HOST: '127.0.0.1', WXLOGIN_PORT: String(port) },
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { ...childEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -45,15 +62,17 @@ export function spawnService({ bin, env, port }) {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
-    /** The last few KB the service wrote (pino JSON at `warn`+), for failure reports. */
+    /** The last few KB the process wrote (for wxlogin: pino JSON at `warn`+), for failure reports. */
     logTail: () => tail,
     running,
 
     /**
-     * Polls `/readyz` until it answers 200.
+     * Polls `path` until it answers 200, and answers the milliseconds from the spawn to that first 200.
      * @param {number} timeoutMs
+     * @param {{ path?: string, pollMs?: number }} [poll] `/readyz` every 100 ms unless told
+     * @returns {Promise<number>}
      */
-    async waitReady(timeoutMs) {
+    async waitReady(timeoutMs, { path = '/readyz', pollMs = READY_POLL_MS } = {}) {
       const deadline = Date.now() + timeoutMs;
       /** @type {{ code: number | null, signal: string | null } | undefined} */
       let exit;
@@ -62,18 +81,18 @@ export function spawnService({ bin, env, port }) {
       });
       while (Date.now() < deadline) {
         if (exit !== undefined) {
-          throw new Error(`wxlogin serve exited before it was ready (code ${exit.code}, signal ${exit.signal})`);
+          throw new Error(`${name} exited before it was ready (code ${exit.code}, signal ${exit.signal})`);
         }
         try {
-          const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
+          const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) });
           await response.arrayBuffer();
-          if (response.status === 200) return;
+          if (response.status === 200) return performance.now() - spawnedAt;
         } catch {
           // Not listening yet.
         }
-        await new Promise((r) => setTimeout(r, READY_POLL_MS));
+        await new Promise((r) => setTimeout(r, pollMs));
       }
-      throw new Error(`wxlogin serve was not ready within ${timeoutMs} ms`);
+      throw new Error(`${name} was not ready within ${timeoutMs} ms`);
     },
 
     /**

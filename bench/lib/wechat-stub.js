@@ -1,23 +1,28 @@
-// A minimal stand-in for WeChat's jscode2session, run inside the bench process. It answers in microseconds so the
-// figures show wxlogin's own cost; the simulator is not used because its bookkeeping (codes, users, faults) would
-// dominate the login path.
+// A minimal stand-in for WeChat's jscode2session, run in a child process of
+// its own (wechat-stub-process.js). It answers in microseconds so the figures show wxlogin's own cost;
+// the simulator is not used because its bookkeeping (codes, users, faults) would dominate the login path.
 import { createServer } from 'node:http';
 
 /** 16 bytes → 24 base64 characters, the shape of a real session_key. Fixed: sealing cost does not depend on it. */
 const SESSION_KEY = Buffer.alloc(16, 0x5a).toString('base64');
 
 /**
- * Starts the stub on 127.0.0.1 (an OS-chosen port).
+ * Starts the stub on 127.0.0.1 (an OS-chosen port). `GET /__calls` answers `{ calls }`, the jscode2session calls so
+ * far, for a bench that cannot call `calls()` across a process boundary.
  * @param {{ appid: string, secret: string }} app the only mini program the stub knows
  * @returns {Promise<{ url: string, calls: () => number, close: () => Promise<void> }>}
  */
 export async function startWechatStub(app) {
   let calls = 0;
   const server = createServer((request, response) => {
-    calls++;
     const url = new URL(request.url ?? '/', 'http://stub');
+    // Asked by a bench that runs the stub in another process; not a WeChat call, so not counted.
+    const askingCalls = request.method === 'GET' && url.pathname === '/__calls';
+    if (!askingCalls) calls++;
     let body;
-    if (request.method !== 'GET' || url.pathname !== '/sns/jscode2session') {
+    if (askingCalls) {
+      body = { calls };
+    } else if (request.method !== 'GET' || url.pathname !== '/sns/jscode2session') {
       body = { errcode: 41002, errmsg: 'stub: only GET /sns/jscode2session' };
     } else {
       const q = url.searchParams;
