@@ -4,25 +4,10 @@ import type { Database } from '../schema.js';
 
 interface Job {
   work: () => unknown;
-  /** Several statements that must stand or fall together: run inside a savepoint of the shared transaction. */
-  atomic: boolean;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
-  /** Set once `work` ran; handed out only after the COMMIT. */
-  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-/**
- * Group commit on the one SQLite connection: the writes of the hot paths (claim a code, complete a login, rotate a
- * session) queued within one turn of the event loop run synchronously in one `BEGIN IMMEDIATE … COMMIT`, each in its
- * own savepoint when it writes more than once. A commit is the costly part of a short write (the WAL frames of every
- * page it touched, and now and then a checkpoint): N logins arriving together pay for one. No job's promise settles
- * before the COMMIT, so a caller that goes on (calls WeChat after its claim) does so on a durable row, as with a
- * transaction of its own.
- *
- * The connection is shared with Kysely, whose transactions hold it across awaits. A batch never runs inside one of
- * them: while one is open, the batch waits for Kysely's connection mutex and runs as soon as that transaction ended.
- */
 export class GroupCommit {
   readonly #database: BetterSqlite3.Database;
   readonly #kysely: Kysely<Database>;
@@ -30,9 +15,7 @@ export class GroupCommit {
   #scheduled = false;
   readonly #begin: BetterSqlite3.Statement;
   readonly #commit: BetterSqlite3.Statement;
-  readonly #savepoint: BetterSqlite3.Statement;
-  readonly #release: BetterSqlite3.Statement;
-  readonly #rollbackTo: BetterSqlite3.Statement;
+  readonly #rollback: BetterSqlite3.Statement;
   readonly #flush = (): void => {
     this.#scheduled = false;
     if (this.#database.inTransaction) {
@@ -47,19 +30,17 @@ export class GroupCommit {
     this.#kysely = kysely;
     this.#begin = database.prepare('BEGIN IMMEDIATE');
     this.#commit = database.prepare('COMMIT');
-    this.#savepoint = database.prepare('SAVEPOINT job');
-    this.#release = database.prepare('RELEASE job');
-    this.#rollbackTo = database.prepare('ROLLBACK TO job');
+    this.#rollback = database.prepare('ROLLBACK');
   }
 
   /**
    * Runs `work` synchronously inside the next group transaction and answers its result once that transaction
-   * committed. A throw rolls back only this job's writes when `atomic` (its savepoint); a single statement is atomic
-   * by itself. When the COMMIT fails, every job of the group fails with its error.
+   * committed. `work` may run twice (alone, after another job of its group threw), so it must have no effect outside
+   * the database. A throw fails this job only.
    */
-  run<T>(work: () => T, atomic = false): Promise<T> {
+  run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, atomic, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         // After the poll phase: every request whose body arrived in this turn has queued its write by then.
@@ -87,55 +68,44 @@ export class GroupCommit {
     const jobs = this.#queue;
     this.#queue = [];
     if (jobs.length === 0) return;
-    try {
-      this.#begin.run();
-    } catch (error) {
-      for (const job of jobs) job.reject(error);
-      return;
-    }
-    for (const job of jobs) {
-      job.outcome = this.#runJob(job);
-      // Some errors (disk full, I/O) make SQLite roll back the whole transaction: what ran before is gone, and what
-      // would run next would commit alone. The group fails together.
-      if (!this.#database.inTransaction) {
-        const error = job.outcome.ok ? new Error('the group transaction was rolled back') : job.outcome.error;
-        for (const failed of jobs) failed.reject(error);
+    if (jobs.length > 1) {
+      const values = this.#together(jobs);
+      if (values !== undefined) {
+        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(values[i]);
         return;
       }
     }
+    for (const job of jobs) this.#alone(job);
+  }
+
+  /** All jobs in one transaction: their results once it committed, or undefined (rolled back) when one threw. */
+  #together(jobs: Job[]): unknown[] | undefined {
     try {
-      this.#commit.run();
-    } catch (error) {
-      if (this.#database.inTransaction) this.#database.exec('ROLLBACK');
-      for (const job of jobs) job.reject(error);
-      return;
+      this.#begin.run();
+    } catch {
+      return undefined;
     }
-    for (const job of jobs) {
-      const outcome = job.outcome!;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
+    const values: unknown[] = [];
+    try {
+      for (const job of jobs) values.push(job.work());
+      this.#commit.run();
+      return values;
+    } catch {
+      // Some errors (disk full, I/O) make SQLite roll back by itself: then there is nothing left to roll back.
+      if (this.#database.inTransaction) this.#rollback.run();
+      return undefined;
     }
   }
 
-  #runJob(job: Job): NonNullable<Job['outcome']> {
-    if (!job.atomic) {
-      try {
-        return { ok: true, value: job.work() };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }
-    this.#savepoint.run();
+  #alone(job: Job): void {
     try {
+      this.#begin.run();
       const value = job.work();
-      this.#release.run();
-      return { ok: true, value };
+      this.#commit.run();
+      job.resolve(value);
     } catch (error) {
-      if (this.#database.inTransaction) {
-        this.#rollbackTo.run();
-        this.#release.run();
-      }
-      return { ok: false, error };
+      if (this.#database.inTransaction) this.#rollback.run();
+      job.reject(error);
     }
   }
 }

@@ -127,7 +127,7 @@ export function sqliteHotPaths(database: BetterSqlite3.Database, group: GroupCom
           const column = uniqueViolationColumn(error);
           throw column === undefined ? error : new UniqueViolationError(column);
         }
-      }, true);
+      });
     },
 
     rotateSession(input) {
@@ -148,7 +148,7 @@ export function sqliteHotPaths(database: BetterSqlite3.Database, group: GroupCom
         sql.revokeForReuse.run(now, id);
         insertAudit({ ...input.reuseAudit, at: now, appid: session.appid, userId: session.userId });
         return { kind: 'reused', session: { ...session, revokedAt: now, revokedReason: 'reuse' } };
-      }, true);
+      });
     },
 
     getUser: (id) => group.read(() => statements().getUser.get(id) as UserRow | undefined),
