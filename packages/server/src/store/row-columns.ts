@@ -1,3 +1,5 @@
+import { bounded } from './column-bounds.js';
+import type { CompleteLoginInput } from './port/complete-login.js';
 import type { SessionRow } from './port/sessions.js';
 import type { UserRow } from './port/users.js';
 
@@ -43,4 +45,25 @@ const snake = (column: string): string => column.replace(/[A-Z]/g, (c) => `_${c.
  */
 export function selectList(columns: readonly string[], quote: '"' | '`'): string {
   return columns.map((c) => (snake(c) === c ? c : `${snake(c)} AS ${quote}${c}${quote}`)).join(', ');
+}
+
+/** The columns of a login's new session, in the order of {@link newSessionValues}. */
+export const NEW_SESSION_COLUMNS =
+  'id, appid, user_id, generation, rotated_at, last_used_at, expires_at, absolute_expires_at, created_ip, user_agent, created_at';
+
+/** The values of {@link NEW_SESSION_COLUMNS} for a login's session of `userId`, free text cut to its columns. */
+export function newSessionValues(session: CompleteLoginInput['session'], userId: string): unknown[] {
+  return [
+    session.id,
+    session.appid,
+    userId,
+    session.generation,
+    session.rotatedAt,
+    session.lastUsedAt,
+    session.expiresAt,
+    session.absoluteExpiresAt,
+    bounded(session.createdIp, 64),
+    bounded(session.userAgent, 512),
+    session.createdAt,
+  ];
 }

@@ -1,7 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { SESSION_COLUMNS, USER_COLUMNS, selectList } from '../row-columns.js';
+import { NEW_SESSION_COLUMNS, newSessionValues, SESSION_COLUMNS, selectList, USER_COLUMNS } from '../row-columns.js';
 import { internalError } from '../../errors/app-error.js';
-import { bounded } from '../column-bounds.js';
 import type { HotPaths } from '../dialect.js';
 import type { AuditEventRow } from '../port/audit.js';
 import type { RotateResult, RotateSessionInput, SessionRow } from '../port/sessions.js';
@@ -45,9 +44,7 @@ const UPSERT_SESSION_KEY = `INSERT INTO wechat_sessions (appid, openid, session_
   VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE
     session_key_sealed = VALUES(session_key_sealed), updated_at = VALUES(updated_at)`;
 
-const INSERT_SESSION = `INSERT INTO refresh_families (id, appid, user_id, generation, rotated_at, last_used_at,
-    expires_at, absolute_expires_at, created_ip, user_agent, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_SESSION = `INSERT INTO refresh_families (${NEW_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 // `markLoginCodeDone`: with a claim, only while the row is still pending under it.
 const MARK_DONE = `UPDATE login_codes SET state = 'done', user_id = ?, family_id = ?
@@ -193,19 +190,7 @@ export function mysqlHotPaths(ctx: StoreContext): HotPaths {
           if (user.status !== 'active') return { user, isNew, sessionCreated: false };
 
           const s = input.session;
-          await affected(trx, INSERT_SESSION, [
-            s.id,
-            s.appid,
-            user.id,
-            s.generation,
-            s.rotatedAt,
-            s.lastUsedAt,
-            s.expiresAt,
-            s.absoluteExpiresAt,
-            bounded(s.createdIp, 64),
-            bounded(s.userAgent, 512),
-            s.createdAt,
-          ]);
+          await affected(trx, INSERT_SESSION, newSessionValues(s, user.id));
           const claimedAt = input.claimedAt ?? null;
           await affected(trx, MARK_DONE, [user.id, s.id, input.codeHash, claimedAt, claimedAt]);
           return { user, isNew, sessionCreated: true };

@@ -1,5 +1,4 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { bounded } from '../column-bounds.js';
 import { UniqueViolationError } from '../errors.js';
 import type { HotPaths } from '../dialect.js';
 import type { AuditEventRow } from '../port/audit.js';
@@ -10,7 +9,7 @@ import { judgePresentation } from '../session-rotation.js';
 import { unionidChangeEvent } from '../unionid-change.js';
 import { uniqueViolationColumn } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
-import { SESSION_COLUMNS, USER_COLUMNS, selectList } from '../row-columns.js';
+import { NEW_SESSION_COLUMNS, newSessionValues, SESSION_COLUMNS, selectList, USER_COLUMNS } from '../row-columns.js';
 
 /**
  * The SQL of the hot paths, prepared once per connection. It is what the Kysely store builds for the same methods,
@@ -40,9 +39,7 @@ function prepare(database: BetterSqlite3.Database) {
          session_key_sealed = excluded.session_key_sealed, updated_at = excluded.updated_at`,
     ),
     insertSession: database.prepare(
-      `INSERT INTO refresh_families (id, appid, user_id, generation, rotated_at, last_used_at, expires_at,
-         absolute_expires_at, created_ip, user_agent, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO refresh_families (${NEW_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     markDone: database.prepare("UPDATE login_codes SET state = 'done', user_id = ?, family_id = ? WHERE code_hash = ?"),
     markDoneIfHeld: database.prepare(
@@ -107,19 +104,7 @@ export function sqliteHotPaths(database: BetterSqlite3.Database, group: GroupCom
           if (user.status !== 'active') return { user, isNew, sessionCreated: false };
 
           const s = input.session;
-          sql.insertSession.run(
-            s.id,
-            s.appid,
-            user.id,
-            s.generation,
-            s.rotatedAt,
-            s.lastUsedAt,
-            s.expiresAt,
-            s.absoluteExpiresAt,
-            bounded(s.createdIp, 64),
-            bounded(s.userAgent, 512),
-            s.createdAt,
-          );
+          sql.insertSession.run(...newSessionValues(s, user.id));
           if (input.claimedAt === undefined) sql.markDone.run(user.id, s.id, input.codeHash);
           else sql.markDoneIfHeld.run(user.id, s.id, input.codeHash, input.claimedAt);
           return { user, isNew, sessionCreated: true };
