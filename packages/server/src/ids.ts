@@ -1,7 +1,16 @@
 import { systemClock, type Clock } from './clock.js';
 import { systemRandom, type RandomFill } from './random.js';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** The two lowercase hex digits of each byte value, as character codes. */
+const HEX = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const digits = i.toString(16).padStart(2, '0');
+  HEX[2 * i] = digits.charCodeAt(0);
+  HEX[2 * i + 1] = digits.charCodeAt(1);
+}
+const DASH = 0x2d;
+/** Where each of the 16 bytes goes in the 36 characters of a UUID. */
+const OFFSETS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
 /**
  * Makes UUIDv7 strings (RFC 9562): 48-bit epoch ms, a 12-bit counter, then 62 random bits; time-ordered (also
@@ -13,8 +22,9 @@ export type IdGenerator = () => string;
 export function createIdGenerator(options: { clock?: Clock; random?: RandomFill } = {}): IdGenerator {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
-  // One scratch array, refilled per id: a login makes three ids, and each used to allocate a buffer and six strings.
+  // Scratch arrays reused for every id, so an id costs one string: a login makes three.
   const scratch = new Uint8Array(16);
+  const text = Buffer.alloc(36, DASH);
   let lastMs = -1;
   let counter = 0;
   return () => {
@@ -38,29 +48,11 @@ export function createIdGenerator(options: { clock?: Clock; random?: RandomFill 
     b[6] = 0x70 | (counter >> 8); // version 7, counter high bits
     b[7] = counter & 0xff;
     b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
-    const x = (i: number): string => HEX[b[i]!]!;
-    return (
-      x(0) +
-      x(1) +
-      x(2) +
-      x(3) +
-      '-' +
-      x(4) +
-      x(5) +
-      '-' +
-      x(6) +
-      x(7) +
-      '-' +
-      x(8) +
-      x(9) +
-      '-' +
-      x(10) +
-      x(11) +
-      x(12) +
-      x(13) +
-      x(14) +
-      x(15)
-    );
+    for (let i = 0; i < 16; i++) {
+      text[OFFSETS[i]!] = HEX[2 * b[i]!]!;
+      text[OFFSETS[i]! + 1] = HEX[2 * b[i]! + 1]!;
+    }
+    return text.toString('latin1');
   };
 }
 

@@ -39,6 +39,10 @@ export class UpstreamFailure extends Error {
 const MAX_BODY_BYTES = 1024 * 1024;
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+// Shared by every request (undici only reads them).
+const GET_HEADERS = Object.freeze({ accept: 'application/json' });
+const POST_HEADERS = Object.freeze({ accept: 'application/json', 'content-type': 'application/json' });
+
 /**
  * The keep-alive connection pool to WeChat's origin (one per client, i.e. per origin) and the one place that turns
  * an HTTP exchange into a JSON object or an {@link UpstreamFailure}.
@@ -73,10 +77,7 @@ export class UpstreamPool {
       response = await this.#pool.request({
         method: request.method,
         path: `${this.#prefix}${request.path}${query}`,
-        headers:
-          request.body === undefined
-            ? { accept: 'application/json' }
-            : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: request.body === undefined ? GET_HEADERS : POST_HEADERS,
         body: request.body === undefined ? null : JSON.stringify(request.body),
         signal: request.deadline.emitter,
       });

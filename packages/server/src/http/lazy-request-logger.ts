@@ -1,8 +1,74 @@
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
 type ChildLoggerFactory = NonNullable<FastifyServerOptions['childLoggerFactory']>;
+type Bindings = Record<string, unknown>;
+type LogArgs = [obj: unknown, msg?: string, ...args: unknown[]];
 
-const METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+/**
+ * A request's logger that makes its pino child on the first line logged at an enabled level. One object with
+ * prototype methods, not a closure per method: it is made for every request.
+ */
+class LazyRequestLogger {
+  readonly #parent: FastifyBaseLogger;
+  readonly #bindings: Bindings;
+  readonly #options: object;
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(parent: FastifyBaseLogger, bindings: Bindings, options: object) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#options = options;
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#parent.level;
+  }
+
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  child(bindings: Bindings, options?: object): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+
+  silent(): void {}
+
+  fatal(...args: LogArgs): void {
+    this.#log('fatal', args);
+  }
+
+  error(...args: LogArgs): void {
+    this.#log('error', args);
+  }
+
+  warn(...args: LogArgs): void {
+    this.#log('warn', args);
+  }
+
+  info(...args: LogArgs): void {
+    this.#log('info', args);
+  }
+
+  debug(...args: LogArgs): void {
+    this.#log('debug', args);
+  }
+
+  trace(...args: LogArgs): void {
+    this.#log('trace', args);
+  }
+
+  #real(): FastifyBaseLogger {
+    this.#child ??= this.#parent.child(this.#bindings, this.#options);
+    return this.#child;
+  }
+
+  #log(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: LogArgs): void {
+    const parent = this.#parent as FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
+    if (this.#child === undefined && parent.isLevelEnabled?.(level) === false) return;
+    (this.#real()[level] as (...a: LogArgs) => void)(...args);
+  }
+}
 
 /**
  * Fastify's per-request child logger, made only when the request logs something at an enabled level. Fastify makes a
@@ -12,24 +78,5 @@ const METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
  */
 export const lazyChildLogger: ChildLoggerFactory = function lazyChildLogger(logger, bindings, options) {
   if (options.level !== undefined) return logger.child(bindings, options);
-  let child: FastifyBaseLogger | undefined;
-  const real = (): FastifyBaseLogger => (child ??= logger.child(bindings, options));
-  const lazy = {
-    get level() {
-      return child?.level ?? logger.level;
-    },
-    set level(level: string) {
-      real().level = level;
-    },
-    silent: () => undefined,
-    child: (childBindings: Record<string, unknown>, childOptions?: object) => real().child(childBindings, childOptions),
-  } as unknown as FastifyBaseLogger;
-  for (const method of METHODS) {
-    (lazy as unknown as Record<string, unknown>)[method] = (...args: unknown[]): void => {
-      if (child === undefined && !(logger as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(method))
-        return;
-      (real()[method] as (...a: unknown[]) => void)(...args);
-    };
-  }
-  return lazy;
+  return new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
 };
