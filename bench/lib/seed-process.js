@@ -4,6 +4,7 @@
 // options in one IPC message, sends `{ log }` lines and then `{ result }` or `{ error }`, and exits; it also exits
 // when the IPC channel closes (the parent is gone).
 import { fork } from 'node:child_process';
+import { stopChild } from './service-process.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -37,18 +38,7 @@ export function startSeeding(options, log) {
     done,
     /** SIGTERM, then SIGKILL after a grace period: a half-seeded database is thrown away with its temp dir. */
     async stop() {
-      if (!running()) return;
-      child.kill('SIGTERM');
-      let timer;
-      const timeout = new Promise((r) => {
-        timer = setTimeout(r, STOP_GRACE_MS, 'timeout');
-      });
-      const outcome = await Promise.race([exited, timeout]);
-      clearTimeout(timer);
-      if (outcome === 'timeout' && running()) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await stopChild(child, exited, () => child.kill('SIGTERM'), STOP_GRACE_MS);
     },
     /** Last resort from a synchronous `exit` handler. */
     killNow() {

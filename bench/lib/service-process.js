@@ -100,18 +100,7 @@ export function spawnProcess({ script, args = [], env, port, name = script }) {
      * @param {number} graceMs
      */
     async stop(graceMs) {
-      if (!running()) return;
-      child.kill('SIGTERM');
-      let timer;
-      const timeout = new Promise((r) => {
-        timer = setTimeout(r, graceMs, 'timeout');
-      });
-      const outcome = await Promise.race([exited, timeout]);
-      clearTimeout(timer);
-      if (outcome === 'timeout' && running()) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await stopChild(child, exited, () => child.kill('SIGTERM'), graceMs);
     },
 
     /** Last resort from a synchronous `exit` handler: no waiting possible there. */
@@ -119,4 +108,28 @@ export function spawnProcess({ script, args = [], env, port, name = script }) {
       if (running()) child.kill('SIGKILL');
     },
   };
+}
+
+/**
+ * Asks a child to stop (`ask`: a signal, or closing its lifeline), then SIGKILL if it is still there after `graceMs`;
+ * resolves once it exited.
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {Promise<unknown>} exited settles when the child exits
+ * @param {() => void} ask
+ * @param {number} graceMs
+ */
+export async function stopChild(child, exited, ask, graceMs) {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  if (!running()) return;
+  ask();
+  let timer;
+  const timeout = new Promise((r) => {
+    timer = setTimeout(r, graceMs, 'timeout');
+  });
+  const outcome = await Promise.race([exited, timeout]);
+  clearTimeout(timer);
+  if (outcome === 'timeout' && running()) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }

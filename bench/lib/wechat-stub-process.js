@@ -3,6 +3,7 @@
 // `{"url": …}` as one line, and exits when its stdin closes (the parent is gone, however it ended) or on a signal.
 // Imported, it gives the parent `spawnWechatStub`.
 import { spawn } from 'node:child_process';
+import { stopChild } from './service-process.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startWechatStub } from './wechat-stub.js';
@@ -53,18 +54,7 @@ export async function spawnWechatStub(app) {
     },
     /** Closes its lifeline, then SIGKILL if it is still there after a grace period. */
     async stop() {
-      if (!running()) return;
-      child.stdin.end();
-      let timer;
-      const timeout = new Promise((r) => {
-        timer = setTimeout(r, STOP_GRACE_MS, 'timeout');
-      });
-      const outcome = await Promise.race([exited, timeout]);
-      clearTimeout(timer);
-      if (outcome === 'timeout' && running()) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await stopChild(child, exited, () => child.stdin.end(), STOP_GRACE_MS);
     },
     /** Last resort from a synchronous `exit` handler. */
     killNow() {

@@ -21,6 +21,11 @@ export interface StoreContext {
   transaction<R>(fn: (trx: Executor) => Promise<R>, options?: { retryUniqueViolation?: boolean }): Promise<R>;
   /** A driver's unique violation of `users` as a {@link UniqueViolationError}; any other error as it is. */
   mapError(err: unknown): unknown;
+  /**
+   * Runs `fn` again, as `transaction` does, when the database chose it as a deadlock or serialization victim: for
+   * work that is not one transaction (autocommit statements, each of which either committed or wrote nothing).
+   */
+  retrying<R>(fn: () => Promise<R>): Promise<R>;
 }
 
 /** The context of one store on `dialect`. */
@@ -33,6 +38,16 @@ export function createStoreContext(dialect: StoreDialect): StoreContext {
     dialect,
     db: dialect.db,
     mapError,
+    async retrying(fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (attempt < TRANSACTION_ATTEMPTS && dialect.isRetryable(err)) continue;
+          throw err;
+        }
+      }
+    },
     async transaction(fn, options = {}) {
       for (let attempt = 1; ; attempt++) {
         try {

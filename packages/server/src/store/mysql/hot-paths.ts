@@ -12,8 +12,6 @@ import { unionidChangeEvent } from '../unionid-change.js';
 
 /** Re-judgements of one refresh presentation after losing a race; more means something is wrong. */
 const ROTATE_ATTEMPTS = 5;
-/** Runs of a rotation the database chose as a deadlock victim (as the store's transactions). */
-const DEADLOCK_ATTEMPTS = 3;
 
 const USERS = selectList(USER_COLUMNS, '`');
 const SESSIONS = selectList(SESSION_COLUMNS, '`');
@@ -87,7 +85,6 @@ async function affected(db: Kysely<Database>, sql: string, parameters: unknown[]
  * replace; the store suite runs them.
  */
 export function mysqlHotPaths(ctx: StoreContext): HotPaths {
-  const { dialect } = ctx;
   const db = ctx.db.withoutPlugins();
 
   // Asked of the server once, at the first login; asked again after a failure.
@@ -199,18 +196,9 @@ export function mysqlHotPaths(ctx: StoreContext): HotPaths {
       );
     },
 
-    async rotateSession(input) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await rotateOnce(input);
-        } catch (error) {
-          // A run either committed what it answers or wrote nothing (the reuse transaction rolled back): running it
-          // again, read and judgement included, is safe.
-          if (attempt < DEADLOCK_ATTEMPTS && dialect.isRetryable(error)) continue;
-          throw error;
-        }
-      }
-    },
+    // A run either committed what it answers or wrote nothing (the reuse transaction rolled back): running it
+    // again, read and judgement included, is safe.
+    rotateSession: (input) => ctx.retrying(() => rotateOnce(input)),
 
     getUser: async (id) => (await rows<UserRow>(db, GET_USER, [id]))[0],
     getSession: async (id) => (await rows<SessionRow>(db, GET_SESSION, [id]))[0],

@@ -14,8 +14,6 @@ import { unionidChangeEvent } from '../unionid-change.js';
 
 /** Re-judgements of one refresh presentation after losing a race; more means something is wrong. */
 const ROTATE_ATTEMPTS = 5;
-/** Runs of a rotation whose statement the database chose as a deadlock victim (as the store's transactions). */
-const DEADLOCK_ATTEMPTS = 3;
 
 const USERS = selectList(USER_COLUMNS, '"');
 const SESSIONS = selectList(SESSION_COLUMNS, '"');
@@ -239,17 +237,8 @@ export function postgresHotPaths(ctx: StoreContext): HotPaths {
       return { user: found, isNew: found.id === input.newUserId, sessionCreated: found.status === 'active' };
     },
 
-    async rotateSession(input) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await rotateOnce(input);
-        } catch (error) {
-          // Each run either committed one statement and answered, or wrote nothing: running it again is safe.
-          if (attempt < DEADLOCK_ATTEMPTS && dialect.isRetryable(error)) continue;
-          throw error;
-        }
-      }
-    },
+    // Each run either committed one statement and answered, or wrote nothing: running it again is safe.
+    rotateSession: (input) => ctx.retrying(() => rotateOnce(input)),
 
     getUser: async (id) => (await rows<UserRow>(db, GET_USER, [id]))[0],
     getSession: async (id) => (await rows<SessionRow>(db, GET_SESSION, [id]))[0],
