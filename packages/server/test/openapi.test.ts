@@ -9,6 +9,8 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 type Json = Record<string, unknown>;
 interface Operation {
+  operationId?: string;
+  summary?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Json }> };
@@ -324,6 +326,71 @@ describe('GET /openapi.json [sqlite]', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('GET /openapi.json: operations and open objects (issue 12) [sqlite]', () => {
+  it('gives every operation a summary and a unique camelCase operationId (it had neither)', async () => {
+    const t = await createTestApp(EVERY_ROUTE);
+    const doc = await fetchDocument(t);
+    const ids = new Map<string, string>();
+    for (const { path, method, op } of operations(doc)) {
+      const name = `${method.toUpperCase()} ${path}`;
+      expect(op.summary?.trim().length, `${name} summary`).toBeGreaterThan(0);
+      expect(op.operationId, `${name} operationId`).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+      expect(ids.get(op.operationId!), `${name}: operationId ${op.operationId} is taken`).toBeUndefined();
+      ids.set(op.operationId!, name);
+    }
+    expect(ids.get('login')).toBe('POST /v1/auth/login');
+    expect(ids.get('refreshTokens')).toBe('POST /v1/auth/refresh');
+    expect(ids.get('getMe')).toBe('GET /v1/me');
+    // The tags named by operations are the ones the document describes.
+    const described = new Set((doc.tags ?? []).map((tag) => tag.name));
+    for (const { path, method, op } of operations(doc)) {
+      for (const tag of op.tags ?? []) expect(described, `${method} ${path} tag ${tag}`).toContain(tag);
+    }
+  });
+
+  it('declares no additionalProperties: false on a request body, where the service strips unknown fields', async () => {
+    const t = await createTestApp(EVERY_ROUTE);
+    const doc = await fetchDocument(t);
+    const bodies = operations(doc).filter(({ op }) => op.requestBody !== undefined);
+    expect(bodies.length).toBeGreaterThanOrEqual(6);
+    const closed = (schema: unknown, at: string): string[] => {
+      if (Array.isArray(schema)) return schema.flatMap((item, i) => closed(item, `${at}[${i}]`));
+      if (typeof schema !== 'object' || schema === null) return [];
+      return Object.entries(schema).flatMap(([key, value]) =>
+        key === 'additionalProperties' && value === false ? [at] : closed(value, `${at}.${key}`),
+      );
+    };
+    for (const { path, method, op } of bodies) {
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        expect(closed(inlineRefs(media.schema, doc), '$'), `${method} ${path} ${type}`).toEqual([]);
+      }
+    }
+    // Responses list every field sent, but /v1 may add fields: no object anywhere in the document is closed.
+    expect(closed(doc, '$')).toEqual([]);
+    expect(JSON.stringify(doc)).toContain('never refused');
+  });
+
+  it('still strips unknown body fields (the routes keep their closed schemas): accepted, ignored, not echoed', async () => {
+    const t = await createTestApp();
+    const login = await t.post('/v1/auth/login', {
+      code: t.simulator.login({ appid: t.appid }).code,
+      appid: t.appid,
+      fromNewerSdk: { any: 'thing' },
+    });
+    expect(login.statusCode).toBe(200);
+    const { accessToken } = login.json<LoginResponse>();
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { nickname: 'Ada', status: 'disabled', openid: 'o-forged' },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ nickname: 'Ada', status: 'active' });
+    expect(patched.json<{ openid: string }>().openid).not.toBe('o-forged');
   });
 });
 

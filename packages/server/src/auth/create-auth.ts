@@ -2,6 +2,7 @@ import { WeChatClient } from '@wxlogin/core';
 import type { Redis } from 'ioredis';
 import { createAdmin } from '../admin/create-admin.js';
 import { systemClock, type Clock } from '../clock.js';
+import { ConfigError } from '../config/config-error.js';
 import type { WxloginConfig } from '../config/load-config.js';
 import { deriveRefreshKey } from '../crypto/derive.js';
 import { createSealer } from '../crypto/seal.js';
@@ -23,6 +24,7 @@ import { createSigningKeyRing } from '../tokens/signing-keys.js';
 import { bindPhone } from './bind-phone.js';
 import type { AuthContext } from './context.js';
 import { decrypt } from './decrypt.js';
+import { devAppProblems } from './dev-app.js';
 import { login } from './login.js';
 import { logout, logoutAll } from './logout.js';
 import { me, updateMe } from './me.js';
@@ -51,9 +53,13 @@ export interface CreateAuthOptions {
 
 /**
  * Builds the service's auth functions over a store, a WeChat client and the signing keys (created on first use
- * of a database). Resolves once the store is ready and the signing keys are loaded.
+ * of a database). Resolves once the store is ready and the signing keys are loaded. Throws a `ConfigError` when
+ * the demo app of `wxlogin dev` is configured against WeChat's real API.
  */
 export async function createAuth(config: WxloginConfig, options: CreateAuthOptions = {}): Promise<Auth> {
+  // Before anything is opened: a host's own WeChat client is its business, the one built here must reach a real app.
+  const devApp = options.wechat === undefined ? devAppProblems(config.apps, config.wechatBaseUrl) : [];
+  if (devApp.length > 0) throw new ConfigError(devApp);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? silentMetrics;

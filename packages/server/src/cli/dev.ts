@@ -1,9 +1,10 @@
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { DEV_APPID, DEV_SECRET } from '../auth/dev-app.js';
 import { loadConfig } from '../config/load-config.js';
 import { devBanner } from './banner.js';
-import { loadOrCreateDevState } from './dev-state.js';
+import { devStateFile, loadOrCreateDevState } from './dev-state.js';
 import { listen } from './serve.js';
 
 /** Options of `wxlogin dev`. */
@@ -21,11 +22,12 @@ export interface DevOptions {
 }
 
 /** The demo mini program of `wxlogin dev` (also the simulator's built-in dev app). */
-export const DEV_APPID = 'wxdevapp00000001';
+export { DEV_APPID };
 
 /**
  * `wxlogin dev`: the WeChat simulator on 127.0.0.1:3001 and the service on 127.0.0.1:3000, SQLite at
- * `.wxlogin/dev.db`, secrets generated once into `.wxlogin/state.json`; prints the banner.
+ * `.wxlogin/dev.db`, master key and admin token generated once into `.wxlogin/state.json`; prints the banner. The
+ * demo app has the simulator's published secret, so what the README shows for the simulator works against this one.
  */
 export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const stateDir = resolve(options.stateDir ?? '.wxlogin');
@@ -40,7 +42,7 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
     throw new Error('wxlogin dev needs @wxlogin/simulator: npm i -D @wxlogin/simulator');
   }
   const host = options.host ?? '127.0.0.1';
-  const simulator = simulatorModule.createSimulator({ devSecret: state.devSecret });
+  const simulator = simulatorModule.createSimulator({ devSecret: DEV_SECRET });
   const simulatorUrl = await simulator.listen({ host, port: options.simulatorPort ?? 3001 });
 
   let app: FastifyInstance;
@@ -49,7 +51,7 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
       env: {
         WXLOGIN_HOST: host,
         WXLOGIN_PORT: String(options.port ?? 3000),
-        WXLOGIN_APPS: `${DEV_APPID}:${state.devSecret}`,
+        WXLOGIN_APPS: `${DEV_APPID}:${DEV_SECRET}`,
         WXLOGIN_DATABASE_URL: `sqlite:${databaseFile}`,
         WXLOGIN_MASTER_KEY: state.masterKey,
         WXLOGIN_ADMIN_TOKEN: state.adminToken,
@@ -77,9 +79,11 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
       serviceUrl: `http://${urlHost(local)}:${port}`,
       simulatorUrl: `http://${urlHost(local)}:${simulatorPort}`,
       lanUrls: isWildcard(host) ? lanAddresses().map((ip) => `http://${ip}:${port}`) : [],
+      host,
       appid: DEV_APPID,
+      appSecret: DEV_SECRET,
       databaseFile,
-      stateDir,
+      stateFile: devStateFile(stateDir),
     }),
   );
   return { app, close: () => app.close().then(() => simulator.close()) };

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { dev } from './dev.js';
+import { doctor } from './doctor.js';
 import { gc } from './gc.js';
 import { keysRotate, parseSigningAlg } from './keys.js';
 import { migrate } from './migrate.js';
@@ -37,6 +38,17 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option('--config <file>', 'JSON file with the same keys in camelCase')
     .action(async (opts: { config?: string }) => {
       await serve(opts);
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check the configuration against WeChat, the database and Redis, changing nothing; exit 1 on a failed check',
+    )
+    .option('--config <file>', 'JSON file with the same keys in camelCase')
+    .option('--json', 'one JSON document instead of lines')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      await doctor({ ...opts, exitIfStuck: true });
     });
 
   program

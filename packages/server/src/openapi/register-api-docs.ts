@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { ErrorEnvelopeSchema } from '../schemas/error-envelope.js';
 import { ADMIN_SCHEME, BEARER_SCHEME, documentRoute, ERROR_ENVELOPE_ID } from './document-route.js';
+import { withoutClosedObjects } from './open-objects.js';
 
 /** Where the UI is served; its own assets live under it. */
 export const DOCS_PREFIX = '/docs';
@@ -50,7 +51,9 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
         version: packageVersion(),
         description:
           'WeChat Mini Program login: exchanges a `wx.login()` code for wxlogin tokens, refreshes and ends sessions, ' +
-          'serves the user. Verify access tokens elsewhere with `/.well-known/jwks.json`.',
+          'serves the user. Verify access tokens elsewhere with `/.well-known/jwks.json`.\n\n' +
+          'Request bodies: a field not listed is ignored (stripped), never refused. Responses: each lists every ' +
+          'field this version sends; `/v1` changes are additive only, so ignore a field you do not know.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
       components: {
@@ -73,6 +76,8 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
       ],
     },
     transform: documentRoute,
+    transformObject: (document) =>
+      withoutClosedObjects('openapiObject' in document ? document.openapiObject : document.swaggerObject),
     // Shared schemas keep their `$id` as their component name (`#/components/schemas/ErrorEnvelope`), not `def-N`.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>

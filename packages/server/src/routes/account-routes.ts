@@ -22,6 +22,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (a
       preHandler: requireUser(auth),
       schema: {
         tags: ['me'],
+        operationId: 'deleteMe',
+        summary: "Delete the user's account",
         security: [{ bearer: [] }],
         description:
           'Deletes the account: every session is revoked, the session_key and the user row are deleted, an audit event keeps the openid hashed. A later login of the same WeChat user creates a new user.',

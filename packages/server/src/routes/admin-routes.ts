@@ -48,6 +48,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     {
       schema: {
         tags,
+        operationId: 'adminListUsers',
+        summary: 'Find users: by exact id, openid, unionid or phone, or page through all',
         security,
         querystring: AdminUsersQuerySchema,
         response: { 200: AdminUserPageSchema, ...errorResponses },
@@ -65,7 +67,16 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.get(
     '/admin/api/users/:id',
-    { schema: { tags, security, params, response: { 200: AdminUserDetailSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        operationId: 'adminGetUser',
+        summary: 'One user with its sessions',
+        security,
+        params,
+        response: { 200: AdminUserDetailSchema, ...errorResponses },
+      },
+    },
     async (request) => admin.getUser(request.params.id),
   );
 
@@ -73,7 +84,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     '/admin/api/users/:id/revoke',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags, security, params, response: { 200: AdminRevokeResponseSchema, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'adminRevokeSessions',
+        summary: 'Revoke every session of a user',
+        security,
+        params,
+        response: { 200: AdminRevokeResponseSchema, ...errorResponses },
+      },
     },
     async (request) => admin.revokeSessions(request.params.id),
   );
@@ -84,6 +102,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
       bodyLimit: BODY_LIMIT,
       schema: {
         tags,
+        operationId: 'adminDisableUser',
+        summary: 'Disable a user (and revoke its sessions)',
         security,
         params,
         body: AdminDisableBodySchema,
@@ -97,7 +117,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     '/admin/api/users/:id/enable',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'adminEnableUser',
+        summary: 'Enable a disabled user',
+        security,
+        params,
+        response: { 200: AdminUserSchema, ...errorResponses },
+      },
     },
     async (request) => admin.enableUser(request.params.id),
   );
@@ -106,7 +133,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     '/admin/api/users/:id/phone/unbind',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags, security, params, response: { 200: AdminUserSchema, ...errorResponses } },
+      schema: {
+        tags,
+        operationId: 'adminUnbindPhone',
+        summary: "Remove a user's phone number",
+        security,
+        params,
+        response: { 200: AdminUserSchema, ...errorResponses },
+      },
     },
     async (request) => admin.unbindPhone(request.params.id),
   );
@@ -117,6 +151,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
       bodyLimit: BODY_LIMIT,
       schema: {
         tags,
+        operationId: 'adminDeleteUser',
+        summary: "Delete a user's account",
         security,
         params,
         response: { 204: Type.Null({ description: 'account deleted' }), ...errorResponses },
@@ -133,6 +169,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     {
       schema: {
         tags,
+        operationId: 'adminGetStats',
+        summary: 'Login counts by outcome over a window',
         security,
         querystring: AdminStatsQuerySchema,
         response: { 200: AdminStatsSchema, ...errorResponses },
@@ -146,7 +184,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
 
   app.get(
     '/admin/api/apps',
-    { schema: { tags, security, response: { 200: AdminAppPageSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        operationId: 'adminListApps',
+        summary: 'The configured mini programs',
+        security,
+        response: { 200: AdminAppPageSchema, ...errorResponses },
+      },
+    },
     async () => admin.apps(),
   );
 
@@ -163,6 +209,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
     {
       schema: {
         tags,
+        operationId: 'adminListAudit',
+        summary: 'The audit log, newest first',
         security,
         querystring: AdminAuditQuerySchema,
         response: { 200: AdminAuditPageSchema, ...errorResponses },

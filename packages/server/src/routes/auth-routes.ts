@@ -23,7 +23,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
     '/v1/auth/login',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags: ['auth'], body: LoginBodySchema, response: { 200: LoginResponseSchema, ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        operationId: 'login',
+        summary: 'Log in with a wx.login() code',
+        description:
+          'Exchanges the code at WeChat (code2Session) once, finds or creates the user, and answers its tokens. The same code sent again with the same `loginNonce` within the replay window answers the same login.',
+        body: LoginBodySchema,
+        response: { 200: LoginResponseSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const { code, appid, loginNonce } = request.body;
@@ -44,7 +52,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
     '/v1/auth/refresh',
     {
       bodyLimit: BODY_LIMIT,
-      schema: { tags: ['auth'], body: RefreshBodySchema, response: { 200: TokenResponseSchema, ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        operationId: 'refreshTokens',
+        summary: 'Rotate the refresh token',
+        description:
+          'Answers a new access token and a new refresh token; the one sent is spent. Sending a spent one again (after the grace window) ends the session.',
+        body: RefreshBodySchema,
+        response: { 200: TokenResponseSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       const result = await auth.refresh({ refreshToken: request.body.refreshToken });
@@ -60,6 +76,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app,
       preHandler: requireUser(auth, (request) => (request.body as LogoutBody).all === true),
       schema: {
         tags: ['auth'],
+        operationId: 'logout',
+        summary: 'End a session, or every session of the user',
         body: LogoutBodySchema,
         // `{ refreshToken }` needs no bearer; `{ all: true }` does.
         security: [{}, { bearer: [] }],

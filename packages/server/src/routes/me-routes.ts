@@ -15,7 +15,16 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, {
 
   app.get(
     '/v1/me',
-    { preHandler, schema: { tags: ['me'], security, response: { 200: UserSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        tags: ['me'],
+        operationId: 'getMe',
+        summary: 'Read the signed-in user',
+        security,
+        response: { 200: UserSchema, ...errorResponses },
+      },
+    },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       return auth.me(userClaims(request));
@@ -35,13 +44,22 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, {
   };
   // The route type is spelled out: Fastify would infer it from the preHandler (any request) rather than from this
   // handler shared by two routes.
-  app.patch<UpdateProfile>('/v1/me', updateProfile, updateHandler);
+  app.patch<UpdateProfile>(
+    '/v1/me',
+    {
+      ...updateProfile,
+      schema: { ...updateProfile.schema, operationId: 'updateMe', summary: "Change the user's nickname or avatar" },
+    },
+    updateHandler,
+  );
   app.post<UpdateProfile>(
     '/v1/me/profile',
     {
       ...updateProfile,
       schema: {
         ...updateProfile.schema,
+        operationId: 'updateMeByPost',
+        summary: "Change the user's nickname or avatar (POST, for wx.request)",
         description: 'The same as `PATCH /v1/me`, for `wx.request`, which has no PATCH. The mini program SDK uses it.',
       },
     },

@@ -15,7 +15,16 @@ export const phoneRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app
     {
       bodyLimit: 16 * 1024,
       preHandler,
-      schema: { tags: ['me'], security, body: BindPhoneBodySchema, response: { 200: UserSchema, ...errorResponses } },
+      schema: {
+        tags: ['me'],
+        operationId: 'bindPhone',
+        summary: 'Bind a phone number to the user',
+        description:
+          'From the code of the getPhoneNumber button, or the legacy `{ encryptedData, iv }`; stored in E.164 form.',
+        security,
+        body: BindPhoneBodySchema,
+        response: { 200: UserSchema, ...errorResponses },
+      },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
@@ -30,6 +39,8 @@ export const phoneRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app
       preHandler,
       schema: {
         tags: ['me'],
+        operationId: 'decryptData',
+        summary: "Open WeChat's encryptedData with the session_key kept on the server",
         security,
         body: DecryptBodySchema,
         response: { 200: DecryptResponseSchema, ...errorResponses },

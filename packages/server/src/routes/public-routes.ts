@@ -10,7 +10,14 @@ import { ReadyzResponseSchema } from '../schemas/readiness.js';
 export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (app, { auth }) => {
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['keys'], response: { 200: JwksSchema, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['keys'],
+        operationId: 'getJwks',
+        summary: 'The public keys that verify access tokens',
+        response: { 200: JwksSchema, ...errorResponses },
+      },
+    },
     async (_request, reply) => {
       // Short: verifiers re-fetch on an unknown kid anyway, and a rotation should show quickly.
       reply.header('cache-control', 'public, max-age=60');
@@ -20,7 +27,15 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (ap
 
   app.get(
     '/healthz',
-    { logLevel: 'warn', schema: { tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['health'],
+        operationId: 'getHealth',
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -29,7 +44,13 @@ export const publicRoutes: FastifyPluginAsyncTypebox<{ auth: Auth }> = async (ap
     '/readyz',
     {
       logLevel: 'warn',
-      schema: { tags: ['health'], response: { 200: ReadyzResponseSchema, 503: ReadyzResponseSchema } },
+      schema: {
+        tags: ['health'],
+        operationId: 'getReadiness',
+        summary: 'Readiness: fails only when the database is unreachable',
+        description: 'Also reports the state of Redis and of WeChat, which never make it fail.',
+        response: { 200: ReadyzResponseSchema, 503: ReadyzResponseSchema },
+      },
     },
     async (_request, reply) => {
       const { ok, database, redis, wechat } = await auth.readiness();

@@ -73,6 +73,33 @@ export function migrationTests(suite: StoreSuite): void {
       }
     });
 
+    it('migrationStatus reads applied and pending migrations without applying or creating anything', async () => {
+      const fresh = await suite.open({ migrate: false });
+      try {
+        const names = allMigrations(store.dialect).map(([name]) => name);
+        expect(await fresh.store.migrationStatus()).toEqual({ applied: [], pending: names });
+        // Read-only: not even Kysely's bookkeeping table appears.
+        await expect(fresh.exec('select name from kysely_migration')).rejects.toThrow();
+        await fresh.store.migrate();
+        await fresh.exec(`delete from kysely_migration where name >= '0016'`);
+        const status = await fresh.store.migrationStatus();
+        expect(status.pending).toEqual(names.filter((name) => name >= '0016'));
+        expect(status.applied).toEqual(names.filter((name) => name < '0016'));
+        expect(await fresh.exec('select name from kysely_migration')).toHaveLength(status.applied.length);
+      } finally {
+        await fresh.drop();
+      }
+    });
+
+    it("databaseTime is the database's clock, epoch ms", async () => {
+      const before = Date.now();
+      const time = await store.databaseTime();
+      const after = Date.now();
+      // The database runs on this machine (or one synced with it) in the suites: within a second either way.
+      expect(time).toBeGreaterThan(before - 1000);
+      expect(time).toBeLessThan(after + 1000);
+    });
+
     it('three stores migrating one empty database at once all succeed, each migration applied once', async () => {
       const fresh = await suite.open({ migrate: false });
       try {

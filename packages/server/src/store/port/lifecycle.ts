@@ -16,6 +16,14 @@ export interface SweepCounts {
   stats: number;
 }
 
+/** This version's migrations by name, as the database has recorded them. */
+export interface MigrationStatus {
+  /** Applied, in order. */
+  applied: string[];
+  /** Not applied yet, in order: `migrate()` (or `wxlogin migrate`) would run these. */
+  pending: string[];
+}
+
 /** The store as a whole: which database, its schema, its named lock, its health, its end and its retention. */
 export interface StoreLifecycle {
   /** `sqlite`, `postgres` or `mysql`. */
@@ -32,6 +40,10 @@ export interface StoreLifecycle {
   withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Cheap round trip, for `/readyz`. Throws when the database is unreachable. */
   ping(): Promise<void>;
+  /** Which migrations are applied and pending, read without changing anything (`wxlogin doctor`). */
+  migrationStatus(): Promise<MigrationStatus>;
+  /** The database server's clock, epoch ms (SQLite: this machine's), to compare with the service's. */
+  databaseTime(): Promise<number>;
   /** Ends the pool (SQLite: the shared connection, once its last store closes). */
   close(): Promise<void>;
   /**
