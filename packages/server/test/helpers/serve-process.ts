@@ -10,6 +10,8 @@ export interface ServeProcess {
   url: string;
   /** Milliseconds from the spawn to that log line: how long a restart keeps clients waiting. */
   startMs: number;
+  /** The process id, for signals other than those below (SIGSTOP freezes it with its sockets open). */
+  pid: number;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
   /**
@@ -45,6 +47,7 @@ export async function startServe(env: Record<string, string>, timeoutMs = 20_000
   return {
     url,
     startMs,
+    pid: proc.child.pid!,
     output: proc.output,
     kill() {
       proc.child.kill('SIGKILL');
