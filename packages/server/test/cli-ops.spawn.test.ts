@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth } from '../src/auth/create-auth.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { openStore } from '../src/store/index.js';
+import { freePort } from './helpers/free-port.js';
 import { REDIS_TAG, redisAvailable, testRedisTarget } from './helpers/redis.js';
 import { spawnNode, type SpawnedProcess } from './helpers/spawn-process.js';
 
@@ -238,5 +239,91 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
     it('serve uses it (readyz shows ok) and closes every Redis connection on SIGTERM', async () => {
       await serveWithRedis(target.url, 'ok');
     });
+  });
+});
+
+describe('wxlogin migrate, gc and serve: what they need and what they say (real processes) [sqlite]', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wxlogin-cfg-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('migrate lists what it applied and says "up to date" only when nothing was pending (said it after applying all), without WXLOGIN_APPS', async () => {
+    const env = { WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'migrate.db')}` };
+    const first = await wxlogin(['migrate'], env);
+    expect(first.code, first.output).toBe(0);
+    expect(first.output).toMatch(/wxlogin migrate: applied \d+ migrations to the sqlite database: 0001/);
+    expect(first.output).not.toContain('up to date');
+    const second = await wxlogin(['migrate'], env);
+    expect(second.code).toBe(0);
+    expect(second.output).toContain('wxlogin migrate: sqlite database is up to date (nothing to apply)');
+  });
+
+  it('gc runs with only the database URL (it needed WXLOGIN_APPS and the master key)', async () => {
+    const run = await wxlogin(['gc'], { WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'gc.db')}` });
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('wxlogin gc: deleted 0 expired login codes');
+  });
+
+  it('serve refuses WXLOGIN_DATABASE_URI with "did you mean WXLOGIN_DATABASE_URL" (it was ignored and SQLite used)', async () => {
+    const run = await wxlogin(['serve'], {
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URI: 'postgres://u:pw-typo-secret@127.0.0.1:5499/db',
+      WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
+    });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('WXLOGIN_DATABASE_URI: unknown variable; did you mean WXLOGIN_DATABASE_URL?');
+    expect(run.output).not.toContain('pw-typo-secret');
+    expect(run.output).not.toContain('listening');
+  });
+
+  it('serve names WXLOGIN_DATABASE_URL when the database refuses connections (was a bare ECONNREFUSED 127.0.0.1:5499)', async () => {
+    const port = await freePort();
+    const run = await wxlogin(['serve'], {
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URL: `postgres://app:pw-db-secret@127.0.0.1:${port}/wxlogin`,
+      WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
+    });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain(
+      `wxlogin serve: cannot start: WXLOGIN_DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:${port}/wxlogin (ECONNREFUSED)`,
+    );
+    expect(run.output).not.toContain('pw-db-secret');
+    expect(run.output).not.toMatch(/\n\s+at /);
+  });
+
+  it('serve logs the database, Redis and WeChat host it uses, without credentials', async () => {
+    const sim = createSimulator();
+    await sim.listen({ port: 0 });
+    const redisPort = await freePort();
+    const proc = spawnNode([BIN, 'serve'], {
+      WXLOGIN_HOST: '127.0.0.1',
+      WXLOGIN_PORT: '0',
+      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
+      WXLOGIN_REDIS_URL: `redis://:pw-redis-secret@127.0.0.1:${redisPort}/2`,
+      WXLOGIN_WECHAT_BASE_URL: sim.url,
+    });
+    try {
+      await proc.waitFor(/"msg":"using these services"/);
+      const line =
+        proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('using these services')) ?? '';
+      expect(JSON.parse(line)).toMatchObject({
+        database: `SQLite file ${join(dir, 'serve.db')}`,
+        redis: `127.0.0.1:${redisPort}/2`,
+        wechat: new URL(sim.url).host,
+      });
+      expect(proc.output()).not.toContain('pw-redis-secret');
+    } finally {
+      await proc.stop();
+      await sim.close();
+    }
   });
 });

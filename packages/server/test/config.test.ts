@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
-import { loadConfig } from '../src/config/load-config.js';
+import { closestName, editDistance } from '../src/config/closest-name.js';
+import { loadConfig, loadDatabaseConfig } from '../src/config/load-config.js';
 import { ConfigSchema, envNameOf } from '../src/config/schema.js';
 
 const KEY = randomBytes(32).toString('base64');
@@ -224,7 +225,7 @@ describe('loadConfig', () => {
     ).toHaveLength(32);
   });
 
-  it('reads <NAME>_FILE for secrets, and refuses both forms at once', async () => {
+  it('reads <NAME>_FILE for secrets, and refuses both forms at once in one line (also said "required")', async () => {
     const keyFile = join(dir, 'master.key');
     const appsFile = join(dir, 'apps');
     await writeFile(keyFile, `${KEY}\n`);
@@ -241,7 +242,6 @@ describe('loadConfig', () => {
     expect(problems).toEqual([
       'WXLOGIN_MASTER_KEY: set either WXLOGIN_MASTER_KEY or WXLOGIN_MASTER_KEY_FILE, not both',
       expect.stringMatching(/^WXLOGIN_ADMIN_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/),
-      'WXLOGIN_MASTER_KEY: required',
     ]);
   });
 
@@ -284,5 +284,79 @@ describe('loadConfig', () => {
     for (const secret of [SECRET, KEY, 'admin-token-0123456789', 'pw-xyz']) expect(shown).not.toContain(secret);
     expect(shown).toContain('wx0123456789abcdef');
     expect(shown).toContain('postgres://u:[redacted]@db/wx');
+  });
+});
+
+describe('configuration mistakes', () => {
+  it('refuses a likely typo of a variable with the name it meant (WXLOGIN_DATABASE_URI was ignored: SQLite used)', () => {
+    const problems = problemsOf({ ...base, WXLOGIN_DATABASE_URI: 'postgres://u:pw-typo@db/wx' });
+    expect(problems).toEqual(['WXLOGIN_DATABASE_URI: unknown variable; did you mean WXLOGIN_DATABASE_URL?']);
+    expect(problems.join('\n')).not.toContain('pw-typo');
+    expect(problemsOf({ ...base, WXLOGIN_MASTERKEY_FILE: '/x' })).toEqual([
+      'WXLOGIN_MASTERKEY_FILE: unknown variable; did you mean WXLOGIN_MASTER_KEY_FILE?',
+    ]);
+  });
+
+  it('warns of a WXLOGIN_* variable that is no setting and no likely typo, and ignores its own test variables', () => {
+    const warnings: string[] = [];
+    loadConfig({
+      env: { ...base, WXLOGIN_URL: 'http://x', WXLOGIN_TEST_PG_URL: 'postgres://t', WXLOGIN_BENCH_MYSQL_URL: 'm' },
+      warnings,
+    });
+    expect(warnings).toEqual(['WXLOGIN_URL: unknown variable, ignored (not a wxlogin setting)']);
+  });
+
+  it('offers the key a --config file probably meant', async () => {
+    const file = join(dir, 'typo.json');
+    await writeFile(file, JSON.stringify({ masterKey: KEY, apps: 'wxa:s', databaseUri: 'sqlite::memory:' }));
+    expect(() => loadConfig({ configFile: file })).toThrow(/unknown key "databaseUri"; did you mean "databaseUrl"\?/);
+  });
+
+  it('names a bad value from --config by its key, not by the variable (a short adminToken was WXLOGIN_ADMIN_TOKEN)', async () => {
+    const file = join(dir, 'admin.json');
+    await writeFile(
+      file,
+      JSON.stringify({ masterKey: KEY, apps: `wx0123456789abcdef:${SECRET}`, adminToken: 'short', port: -1 }),
+    );
+    let problems: readonly string[] = [];
+    try {
+      loadConfig({ configFile: file });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      '--config port: invalid value -1; expected an integer from 0 to 65535',
+      '--config adminToken: invalid; expected at least 16 characters',
+    ]);
+    // The same mistakes from the environment are named by the variables.
+    expect(problemsOf({ ...base, WXLOGIN_ADMIN_TOKEN: 'short' })).toEqual([
+      'WXLOGIN_ADMIN_TOKEN: invalid; expected at least 16 characters',
+    ]);
+  });
+
+  it('reads the database settings without the AppSecrets or the master key (gc and migrate needed WXLOGIN_APPS)', () => {
+    const config = loadDatabaseConfig({ env: { WXLOGIN_DATABASE_URL: 'sqlite::memory:', WXLOGIN_DB_POOL_MAX: '4' } });
+    expect(config).toEqual({
+      databaseUrl: 'sqlite::memory:',
+      dbPoolMax: 4,
+      dbStatementTimeoutMs: 5000,
+      migrate: 'auto',
+      logLevel: 'info',
+    });
+    expect(() => loadDatabaseConfig({ env: { WXLOGIN_DATABASE_URL: 'mongodb://x' } })).toThrow(
+      /WXLOGIN_DATABASE_URL: expected sqlite:PATH/,
+    );
+    expect(() => loadDatabaseConfig({ env: { WXLOGIN_DATABSE_URL: 'x' } })).toThrow(
+      /did you mean WXLOGIN_DATABASE_URL/,
+    );
+  });
+
+  it('takes a name for a typo only when it is close (a third of its length)', () => {
+    expect(editDistance('URI', 'URL')).toBe(1);
+    expect(editDistance('POTR', 'PORT')).toBe(1);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(closestName('WXLOGIN_PROT', ['WXLOGIN_PORT', 'WXLOGIN_HOST'], 'WXLOGIN_')).toBe('WXLOGIN_PORT');
+    expect(closestName('WXLOGIN_URL', ['WXLOGIN_PORT', 'WXLOGIN_HOST'], 'WXLOGIN_')).toBeUndefined();
+    expect(closestName('issuer', ['issuer', 'audience'])).toBe('issuer');
   });
 });

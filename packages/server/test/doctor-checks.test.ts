@@ -8,7 +8,7 @@ import { checkClock, CLOCK_FAIL_MS } from '../src/doctor/check-clock.js';
 import { checkDatabase } from '../src/doctor/check-database.js';
 import { checkWeChat } from '../src/doctor/check-wechat.js';
 import { whitelistIpOf } from '../src/doctor/credential-advice.js';
-import { describeDatabase, describeRedis } from '../src/doctor/describe-targets.js';
+import { describeDatabase, describeRedis } from '../src/config/describe-targets.js';
 
 const APP = 'wx0123456789abcdef';
 const SECRET = 'doctor-checks-secret';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/config-error.js';
-import { loadConfig, type WxloginConfig } from '../config/load-config.js';
+import type { DatabaseConfig, LoadConfigOptions } from '../config/load-config.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 
@@ -11,21 +11,25 @@ export interface MaintenanceOptions {
 }
 
 /**
- * Runs a maintenance command (`keys rotate`, `gc`) against the database `serve` would use: the whole configuration
- * is read and checked as `serve` does (a refusal prints every problem and sets exit code 1), pending migrations are
- * applied unless `WXLOGIN_MIGRATE=off`, and the store is closed afterwards. Answers what `run` answered, or
+ * Runs a maintenance command (`keys rotate`, `gc`) against the database `serve` would use: the configuration is
+ * read by `load` — `loadConfig` when the command needs the master key, `loadDatabaseConfig` when it needs only the
+ * database — and checked as `serve` does (a refusal prints every problem and sets exit code 1), pending migrations
+ * are applied unless `WXLOGIN_MIGRATE=off`, and the store is closed afterwards. Answers what `run` answered, or
  * `undefined` when the configuration was refused.
  */
-export async function withConfiguredStore<T>(
+export async function withConfiguredStore<C extends DatabaseConfig, T>(
   command: string,
   options: MaintenanceOptions,
-  run: (store: Store, config: WxloginConfig) => Promise<T>,
+  load: (options: LoadConfigOptions) => C,
+  run: (store: Store, config: C) => Promise<T>,
 ): Promise<T | undefined> {
-  let config: WxloginConfig;
+  let config: C;
+  const warnings: string[] = [];
   try {
-    config = loadConfig({
+    config = load({
       env: options.env ?? process.env,
       ...(options.config === undefined ? {} : { configFile: options.config }),
+      warnings,
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -33,6 +37,7 @@ export async function withConfiguredStore<T>(
     process.exitCode = 1;
     return undefined;
   }
+  for (const warning of warnings) process.stderr.write(`wxlogin ${command}: warning: ${warning}\n`);
   const store = await openStore(config.databaseUrl, {
     poolMax: Math.max(2, config.dbPoolMax),
     ...(config.dbStatementTimeoutMs > 0 ? { statementTimeoutMs: config.dbStatementTimeoutMs } : {}),

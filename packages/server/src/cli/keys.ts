@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { createSealer } from '../crypto/seal.js';
 import { silentLogger } from '../logger.js';
 import { createSigningKeyRing, SIGNING_ALGS, type SigningAlg } from '../tokens/signing-keys.js';
+import { loadConfig } from '../config/load-config.js';
 import { withConfiguredStore, type MaintenanceOptions } from './configured-store.js';
 
 /** Options of `wxlogin keys rotate`. */
@@ -33,7 +34,7 @@ export function parseSigningAlg(value: string): SigningAlg {
  * keep verifying; running instances pick the new key up within 60 s. On a database without keys it creates the first.
  */
 export async function keysRotate(options: KeysRotateOptions = {}): Promise<KeysRotateResult | undefined> {
-  return withConfiguredStore('keys rotate', options, async (store, config) => {
+  return withConfiguredStore('keys rotate', options, loadConfig, async (store, config) => {
     const masterKey = Buffer.from(config.masterKey, 'base64');
     const sealer = createSealer(masterKey);
     masterKey.fill(0);

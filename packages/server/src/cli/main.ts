@@ -53,9 +53,10 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   program
     .command('migrate')
-    .description('apply pending database migrations to WXLOGIN_DATABASE_URL and exit')
-    .action(async () => {
-      await migrate();
+    .description('apply pending database migrations to WXLOGIN_DATABASE_URL and exit (needs no AppSecret)')
+    .option('--config <file>', 'JSON file with the same keys in camelCase')
+    .action(async (opts: { config?: string }) => {
+      await migrate(opts);
     });
 
   const keys = program.command('keys').description('the signing keys of access tokens (JWKS)');
@@ -70,7 +71,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   program
     .command('gc')
-    .description('delete expired login codes, ended sessions and old login stats; prints the counts')
+    .description(
+      'delete expired login codes, ended sessions and old login stats; prints the counts (needs no AppSecret)',
+    )
     .option('--config <file>', 'JSON file with the same keys in camelCase')
     .action(async (opts: { config?: string }) => {
       await gc(opts);

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../app.js';
 import { ConfigError } from '../config/config-error.js';
+import { describeDatabase, describeRedis } from '../config/describe-targets.js';
 import { loadConfig, type WxloginConfig } from '../config/load-config.js';
+import { describeStartupFailure } from './startup-failure.js';
 
 /** Options of `wxlogin serve`. */
 export interface ServeOptions {
@@ -16,10 +18,12 @@ export interface ServeOptions {
  */
 export async function serve(options: ServeOptions = {}): Promise<FastifyInstance | undefined> {
   let config: WxloginConfig;
+  const warnings: string[] = [];
   try {
     config = loadConfig({
       env: options.env ?? process.env,
       ...(options.config === undefined ? {} : { configFile: options.config }),
+      warnings,
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -27,7 +31,16 @@ export async function serve(options: ServeOptions = {}): Promise<FastifyInstance
     process.exitCode = 1;
     return undefined;
   }
-  return listen(config);
+  for (const warning of warnings) process.stderr.write(`wxlogin serve: warning: ${warning}\n`);
+  try {
+    return await listen(config);
+  } catch (error) {
+    const line = describeStartupFailure(error, config);
+    if (line === undefined) throw error;
+    process.stderr.write(`wxlogin serve: cannot start: ${line}\n`);
+    process.exitCode = 1;
+    return undefined;
+  }
 }
 
 /**
@@ -37,6 +50,14 @@ export async function serve(options: ServeOptions = {}): Promise<FastifyInstance
 export async function listen(config: WxloginConfig, onClose?: () => Promise<void>): Promise<FastifyInstance> {
   const app = await createApp(config);
   await app.listen({ host: config.host, port: config.port });
+  app.log.info(
+    {
+      database: describeDatabase(config.databaseUrl),
+      redis: config.redisUrl === undefined ? 'none (single instance)' : describeRedis(config.redisUrl),
+      wechat: new URL(config.wechatBaseUrl).host,
+    },
+    'using these services',
+  );
   stopOnSignals(app, onClose);
   return app;
 }

@@ -1,6 +1,6 @@
 import type { WxloginConfig } from '../config/load-config.js';
 import type { CheckResult } from './check-result.js';
-import { describeDatabase, describeRedis } from './describe-targets.js';
+import { describeDatabase, describeRedis } from '../config/describe-targets.js';
 
 /** The configuration was accepted: say what it points at (never a credential), for the operator to recognise. */
 export function describeConfiguration(config: WxloginConfig): CheckResult {

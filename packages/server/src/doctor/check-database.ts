@@ -4,7 +4,7 @@ import type { WxloginConfig } from '../config/load-config.js';
 import { openStore } from '../store/index.js';
 import type { MigrationStatus } from '../store/types.js';
 import type { CheckResult, ClockSample } from './check-result.js';
-import { describeDatabase } from './describe-targets.js';
+import { describeDatabase } from '../config/describe-targets.js';
 import { withinDeadline } from './within-deadline.js';
 
 /** What the database check found: reachability, the migrations, and the database's clock. */

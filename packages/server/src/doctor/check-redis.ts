@@ -2,7 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Redis } from 'ioredis';
 import { closeRedisClient, createRedisClient } from '../redis/redis-client.js';
 import type { CheckResult } from './check-result.js';
-import { describeRedis } from './describe-targets.js';
+import { describeRedis } from '../config/describe-targets.js';
 import { withinDeadline } from './within-deadline.js';
 
 const CONNECT_WAIT_MS = 3000;

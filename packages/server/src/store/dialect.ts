@@ -44,7 +44,7 @@ export interface StoreDialect {
   /** The store's `withLock`: the database's own named lock (SQLite: an in-process mutex). */
   withLock<R>(name: string, fn: () => Promise<R>): Promise<R>;
   /** The store's `migrate`: every pending migration, under the database's own lock. */
-  migrate(): Promise<void>;
+  migrate(): Promise<string[]>;
   /**
    * The hot paths as this database runs them best (SQLite: prepared statements, synchronous, group commit), in
    * place of the portable Kysely methods; same contract, and the store suite runs them.

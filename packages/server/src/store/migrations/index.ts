@@ -21,7 +21,8 @@ export interface MigrateOptions {
 }
 
 /**
- * Applies pending migrations with Kysely's Migrator. The Migrator itself takes its lock: `pg_advisory_lock` on
+ * Applies pending migrations with Kysely's Migrator and answers the names of those it applied, in order (none when
+ * the database was up to date). The Migrator itself takes its lock: `pg_advisory_lock` on
  * PostgreSQL (and runs the whole batch in one transaction), `GET_LOCK` on MySQL, nothing on SQLite (the SQLite
  * dialect wraps the run in `BEGIN IMMEDIATE` instead). `db` must be bound to one connection when the caller changed
  * session settings for the run.
@@ -30,7 +31,7 @@ export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   dialect: StoreDialectName,
   options: MigrateOptions = {},
-): Promise<void> {
+): Promise<string[]> {
   const migrations = Object.fromEntries(allMigrations(dialect));
   const migrator = new Migrator({
     // Without the camelCase plugin: migrations spell SQL names as they are.
@@ -45,4 +46,5 @@ export async function migrateToLatest<DB>(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`database migration ${failed ?? '(setup)'} failed: ${reason}`, { cause: error });
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -28,8 +28,11 @@ export interface MigrationStatus {
 export interface StoreLifecycle {
   /** `sqlite`, `postgres` or `mysql`. */
   readonly dialect: StoreDialectName;
-  /** Applies pending migrations under a lock, so several instances starting together are safe. */
-  migrate(): Promise<void>;
+  /**
+   * Applies pending migrations under a lock, so several instances starting together are safe. Answers the names it
+   * applied, in order: none when the database was up to date (or another instance got there first).
+   */
+  migrate(): Promise<string[]>;
   /**
    * Runs `fn` while holding a named cluster-wide lock: a PostgreSQL advisory lock or MySQL `GET_LOCK` (waiting at
    * most 60 s, then throwing), or on SQLite an in-process mutex (SQLite serves one process). The lock and every
