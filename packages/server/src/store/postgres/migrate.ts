@@ -20,7 +20,11 @@ export async function migratePostgres(
       // of the database as its own.
       const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(conn);
       const migrationTableSchema = scope.schema ?? current.rows[0]?.schema;
-      return await migrateToLatest(conn, 'postgres', migrationTableSchema === undefined ? {} : { migrationTableSchema });
+      return await migrateToLatest(
+        conn,
+        'postgres',
+        migrationTableSchema === undefined ? {} : { migrationTableSchema },
+      );
     } finally {
       await sql`select set_config('statement_timeout', ${restoreTimeout}, false)`.execute(conn);
     }
