@@ -249,6 +249,27 @@ async function createHarness(nginxBin: string, extraEnv: (port: number) => Recor
   return harness;
 }
 
+/**
+ * `count` SDK-like devices logging in through nginx, each from its own address `127.<subnet>.x.y` and with two phone
+ * numbers of its own (the subnet keeps them apart between tests).
+ */
+function loadDevices(h: Harness, count: number, subnet: number): LoadDevice[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      new LoadDevice({
+        name: `device ${i}`,
+        appid: DEV_APPID,
+        appSecret: h.appSecret,
+        simulator: h.simulator,
+        baseUrl: h.nginx.url,
+        from: clientAddress(subnet, i),
+        phoneNumbers: [`139${subnet}00${String(i).padStart(4, '0')}`, `138${subnet}00${String(i).padStart(4, '0')}`],
+        loginRecoveryMs: LOGIN_RECOVERY_MS,
+      }),
+  );
+}
+
 /** Every instance answers `/readyz` 200 on its own port; answers their bodies. */
 async function expectAllReady(h: Harness): Promise<{ database: string; redis: string }[]> {
   const answers = await Promise.all(h.instances.map((instance) => h.direct(instance, '/readyz')));
@@ -577,20 +598,7 @@ describe(`[pg] ${REDIS_TAG} three wxlogin serve processes behind the shipped ngi
       const checks = devices.reduce((sum, d) => sum + d.ownWeChatChecks, 0);
       return checks === 0 ? undefined : `includes ${checks} jscode2session calls of the test proving CODE_ALREADY_USED`;
     });
-    for (let i = 0; i < 12; i += 1) {
-      devices.push(
-        new LoadDevice({
-          name: `device ${i}`,
-          appid: DEV_APPID,
-          appSecret: h.appSecret,
-          simulator: h.simulator,
-          baseUrl: h.nginx.url,
-          from: clientAddress(16, i),
-          phoneNumbers: [`1391600${String(i).padStart(4, '0')}`, `1381600${String(i).padStart(4, '0')}`],
-          loginRecoveryMs: LOGIN_RECOVERY_MS,
-        }),
-      );
-    }
+    devices.push(...loadDevices(h, 12, 16));
     const failOpenBefore = await clusterMetric('wxlogin_rate_limit_fail_open_total');
     const load = startLoad(devices, { maxSteps: 400, maxMs: 15_000, pauseMs: 100, draw: seededDraws(SEED) });
     try {
@@ -632,20 +640,7 @@ describe(`[pg] ${REDIS_TAG} three wxlogin serve processes behind the shipped ngi
     });
     const b = h.instances[1]!;
     const draws = seededDraws(SEED + 1);
-    for (let i = 0; i < 24; i += 1) {
-      devices.push(
-        new LoadDevice({
-          name: `device ${i}`,
-          appid: DEV_APPID,
-          appSecret: h.appSecret,
-          simulator: h.simulator,
-          baseUrl: h.nginx.url,
-          from: clientAddress(17, i),
-          phoneNumbers: [`1391700${String(i).padStart(4, '0')}`, `1381700${String(i).padStart(4, '0')}`],
-          loginRecoveryMs: LOGIN_RECOVERY_MS,
-        }),
-      );
-    }
+    devices.push(...loadDevices(h, 24, 17));
     // Logins spend a moment at WeChat, so the kill often finds one mid-call with its claim pending.
     h.simulator.setFaults({ latencyMs: 60, routes: [JSCODE2SESSION, PHONE_NUMBER] });
     onTestFinished(() => h.simulator.clearFaults());

@@ -1,7 +1,6 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './helpers/free-port.js';
 import { createApp } from '../src/app.js';
 import type { LoginResponse } from '../src/schemas/tokens.js';
 import { waitForRedisReady } from '../src/redis/redis-client.js';
@@ -43,16 +42,6 @@ async function failOpenCount(t: TestApp): Promise<number> {
   const text = (await t.get('/metrics')).body;
   const line = text.split('\n').find((l) => l.startsWith('wxlogin_rate_limit_fail_open_total '));
   return Number(line?.split(' ')[1] ?? Number.NaN);
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('per-IP limit on login + refresh [sqlite]', () => {
@@ -151,7 +140,7 @@ describe('per-process window counter', () => {
 
 describe('rate limits when Redis is unreachable: fail open to per-process counters', () => {
   it('logins still succeed, the limits still hold per process, and wxlogin_rate_limit_fail_open_total counts', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const t = await createTestApp({
       env: {
         WXLOGIN_REDIS_URL: `redis://127.0.0.1:${port}`,
