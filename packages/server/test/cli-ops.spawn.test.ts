@@ -295,7 +295,7 @@ describe('wxlogin migrate, gc and serve: what they need and what they say (real 
     expect(run.output).not.toMatch(/\n\s+at /);
   });
 
-  it('serve logs the database, Redis and WeChat host it uses, without credentials', async () => {
+  it('serve logs the database, Redis and WeChat host it uses, and names WXLOGIN_REDIS_URL when Redis is unreachable, without credentials', async () => {
     const sim = createSimulator();
     await sim.listen({ port: 0 });
     const redisPort = await freePort();
@@ -320,6 +320,15 @@ describe('wxlogin migrate, gc and serve: what they need and what they say (real 
         redis: `127.0.0.1:${redisPort}/2`,
         wechat: new URL(sim.url).host,
       });
+      // Redis is not awaited at start: its outage warning must say which setting points at it.
+      await proc.waitFor(/Redis unreachable/);
+      const warning =
+        proc
+          .output()
+          .split('\n')
+          .find((l) => l.includes('Redis unreachable')) ?? '';
+      expect(JSON.parse(warning)).toMatchObject({ setting: 'WXLOGIN_REDIS_URL', redis: `127.0.0.1:${redisPort}/2` });
+      expect(warning).toContain('(WXLOGIN_REDIS_URL)');
       expect(proc.output()).not.toContain('pw-redis-secret');
     } finally {
       await proc.stop();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/config-error.js';
 import { closestName, editDistance } from '../src/config/closest-name.js';
 import { loadConfig, loadDatabaseConfig } from '../src/config/load-config.js';
-import { ConfigSchema, envNameOf } from '../src/config/schema.js';
+import { ConfigSchema, envNameOf, isSecretKey } from '../src/config/schema.js';
 
 const KEY = randomBytes(32).toString('base64');
 const SECRET = 'app-secret-value-9f8e7d';
@@ -243,6 +243,20 @@ describe('loadConfig', () => {
       'WXLOGIN_MASTER_KEY: set either WXLOGIN_MASTER_KEY or WXLOGIN_MASTER_KEY_FILE, not both',
       expect.stringMatching(/^WXLOGIN_ADMIN_TOKEN_FILE: cannot read .*missing \(ENOENT\)$/),
     ]);
+  });
+
+  it('reports a secret set both directly and by _FILE as one problem, for every secret (the master key also said "required")', async () => {
+    const secretFile = join(dir, 'any-secret');
+    await writeFile(secretFile, 'x'.repeat(32));
+    const secrets = Object.keys(ConfigSchema.properties).filter(isSecretKey);
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    for (const key of secrets) {
+      const name = envNameOf(key);
+      const direct = name in base ? base[name as keyof typeof base] : 'y'.repeat(32);
+      expect(problemsOf({ ...base, [name]: direct, [`${name}_FILE`]: secretFile }), name).toEqual([
+        `${name}: set either ${name} or ${name}_FILE, not both`,
+      ]);
+    }
   });
 
   it('reads a camelCase config file, with the environment taking precedence', async () => {

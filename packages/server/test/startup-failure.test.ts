@@ -19,12 +19,6 @@ describe('start-up failures name their setting', () => {
     expect(line).toBe('WXLOGIN_DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:5499/wxlogin (ECONNREFUSED)');
   });
 
-  it('names WXLOGIN_REDIS_URL when the refused port is Redis’s', () => {
-    expect(describeStartupFailure(refused(6390), config)).toBe(
-      'WXLOGIN_REDIS_URL: cannot connect to Redis at 127.0.0.1:6390 (ECONNREFUSED)',
-    );
-  });
-
   it('names the database for a refused login, without the password', () => {
     const error = Object.assign(new Error('password authentication failed for user "app" (pw-db-secret)'), {
       code: '28P01',

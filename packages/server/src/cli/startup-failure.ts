@@ -1,5 +1,5 @@
 import type { WxloginConfig } from '../config/load-config.js';
-import { describeDatabase, describeRedis } from '../config/describe-targets.js';
+import { describeDatabase } from '../config/describe-targets.js';
 
 /** Socket errors that mean "nothing answered there", as Node and the drivers report them. */
 const UNREACHABLE = new Set([
@@ -25,7 +25,6 @@ const MISCONFIGURED = new Set([
 
 interface CodedError {
   code?: unknown;
-  port?: unknown;
   message?: unknown;
   errors?: unknown;
   cause?: unknown;
@@ -35,7 +34,7 @@ interface CodedError {
 function findCoded(error: unknown, codes: ReadonlySet<string>, depth = 0): CodedError | undefined {
   if (error === null || typeof error !== 'object' || depth > 5) return undefined;
   const e = error as CodedError;
-  // An AggregateError carries the code but not the port: its members say where.
+  // An AggregateError's members are the connection attempts themselves, one per address of the host.
   for (const inner of Array.isArray(e.errors) ? e.errors : []) {
     const found = findCoded(inner, codes, depth + 1);
     if (found) return found;
@@ -44,36 +43,17 @@ function findCoded(error: unknown, codes: ReadonlySet<string>, depth = 0): Coded
   return findCoded(e.cause, codes, depth + 1);
 }
 
-function portOf(url: string | undefined, fallback: number): number | undefined {
-  if (url === undefined) return undefined;
-  try {
-    const port = new URL(url).port;
-    return port === '' ? fallback : Number(port);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One line naming the setting behind a start-up failure — `WXLOGIN_DATABASE_URL: cannot connect to PostgreSQL at
  * 127.0.0.1:5499/wxlogin (ECONNREFUSED)` — or undefined when the failure is not about where the service connects.
  * A driver's bare `ECONNREFUSED 127.0.0.1:5499` names no setting, and an operator with several URLs cannot tell
  * which one is wrong. The line never holds a URL's credentials.
  */
-export function describeStartupFailure(
-  error: unknown,
-  config: Pick<WxloginConfig, 'databaseUrl' | 'redisUrl'>,
-): string | undefined {
+export function describeStartupFailure(error: unknown, config: Pick<WxloginConfig, 'databaseUrl'>): string | undefined {
+  // Only the database is awaited at start: an unreachable Redis degrades the service, and the Redis client's log
+  // line names WXLOGIN_REDIS_URL.
   const unreachable = findCoded(error, UNREACHABLE);
   if (unreachable !== undefined) {
-    const redisPort = portOf(config.redisUrl, 6379);
-    if (
-      config.redisUrl !== undefined &&
-      unreachable.port === redisPort &&
-      portOf(config.databaseUrl, 0) !== redisPort
-    ) {
-      return `WXLOGIN_REDIS_URL: cannot connect to Redis at ${describeRedis(config.redisUrl)} (${String(unreachable.code)})`;
-    }
     return `WXLOGIN_DATABASE_URL: cannot connect to ${describeDatabase(config.databaseUrl)} (${String(unreachable.code)})`;
   }
   const refused = findCoded(error, MISCONFIGURED);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { envNameOf } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
 
@@ -13,6 +14,6 @@ export interface AppRedis {
 /** Uses `injected`, or opens a connection (in the background) when `redisUrl` is set. */
 export function openAppRedis(redisUrl: string | undefined, injected: Redis | undefined, logger: Logger): AppRedis {
   if (injected !== undefined || redisUrl === undefined) return { redis: injected, close: async () => {} };
-  const redis = createRedisClient(redisUrl, { logger });
+  const redis = createRedisClient(redisUrl, { logger, setting: envNameOf('redisUrl') });
   return { redis, close: () => closeRedisClient(redis) };
 }

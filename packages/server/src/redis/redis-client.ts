@@ -12,6 +12,11 @@ export interface RedisClientOptions {
   keyPrefix?: string;
   /** Where the connection's outages are reported (once per outage, never the URL's password). */
   logger?: Logger;
+  /**
+   * The setting the URL came from (`WXLOGIN_REDIS_URL`), named in the outage log: an operator reading "Redis
+   * unreachable" must know which setting to check.
+   */
+  setting?: string;
   /** TCP/TLS connect budget, ms (default 1000); the handshake after it is bounded by the command timeout. */
   connectTimeoutMs?: number;
   /** Budget of one command on a live connection, ms (default 500): a hung Redis must not hang a login. */
@@ -65,7 +70,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   };
   const client = new (loadRedis())(url, redisOptions);
   hideConnectionSecrets(client);
-  watchConnection(client, options.logger ?? silentLogger);
+  watchConnection(client, options.logger ?? silentLogger, options.setting);
   routeConsoleNotices(client, options.logger ?? silentLogger);
   client.connect().catch(() => undefined);
   return client;
@@ -158,19 +163,18 @@ function hideConnectionSecrets(client: Redis): void {
  * Logs the start of an outage once (however many reconnection attempts fail) and its end once. Also the one
  * `error` listener ioredis requires, without which it prints every failed attempt to the console.
  */
-function watchConnection(client: Redis, logger: Logger): void {
+function watchConnection(client: Redis, logger: Logger, setting?: string): void {
   let down = false;
   let everReady = false;
   const endpoint = redisEndpoint(client);
+  const named = setting === undefined ? {} : { setting };
   const outage = (reason: string): void => {
     if (down) return;
     down = true;
-    logger.warn(
-      { redis: endpoint, reason },
-      everReady
-        ? 'Redis connection lost; using per-process fallbacks until it returns'
-        : 'Redis unreachable; using per-process fallbacks until it connects',
-    );
+    const what = everReady
+      ? 'Redis connection lost; using per-process fallbacks until it returns'
+      : 'Redis unreachable; using per-process fallbacks until it connects';
+    logger.warn({ redis: endpoint, ...named, reason }, setting === undefined ? what : `${what} (${setting})`);
   };
   client.on('error', (error: unknown) => outage(describeError(error)));
   client.on('reconnecting', () => outage('connection closed'));
