@@ -15,6 +15,17 @@ const BIN = 'packages/server/bin/wxlogin.js';
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
 
+/** A `wxlogin serve` environment on a free loopback port, with the simulator's demo app and a fresh master key. */
+function serveEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    WXLOGIN_HOST: '127.0.0.1',
+    WXLOGIN_PORT: '0',
+    WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
+    WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
+    ...extra,
+  };
+}
+
 /** Resolves with the exit code once the process exits by itself, or 'timeout'. */
 function exitOf(proc: SpawnedProcess, timeoutMs: number): Promise<number | null | 'timeout'> {
   return new Promise((resolve) => {
@@ -153,15 +164,14 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
   });
 
   it('a login in flight when SIGTERM arrives completes with 200; then the process exits 0 though the client keeps the connection alive', async () => {
-    const proc = spawnNode([BIN, 'serve'], {
-      WXLOGIN_HOST: '127.0.0.1',
-      WXLOGIN_PORT: '0',
-      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
-      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
-      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
-      WXLOGIN_WECHAT_BASE_URL: sim.url,
-      WXLOGIN_LOG_LEVEL: 'info',
-    });
+    const proc = spawnNode(
+      [BIN, 'serve'],
+      serveEnv({
+        WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
+        WXLOGIN_WECHAT_BASE_URL: sim.url,
+        WXLOGIN_LOG_LEVEL: 'info',
+      }),
+    );
     try {
       const [, url] = await proc.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
       sim.setFaults({ latencyMs: 1500, routes: ['/sns/jscode2session'] });
@@ -196,16 +206,15 @@ describe('graceful shutdown of wxlogin serve (real process) [sqlite]', () => {
 
   /** Starts serve with `redisUrl`, logs in, checks /readyz shows `redis`, then SIGTERM: it must exit 0 promptly. */
   async function serveWithRedis(redisUrl: string, redis: 'ok' | 'unreachable'): Promise<void> {
-    const proc = spawnNode([BIN, 'serve'], {
-      WXLOGIN_HOST: '127.0.0.1',
-      WXLOGIN_PORT: '0',
-      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
-      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
-      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, `serve-redis-${redis}.db`)}`,
-      WXLOGIN_WECHAT_BASE_URL: sim.url,
-      WXLOGIN_REDIS_URL: redisUrl,
-      WXLOGIN_LOG_LEVEL: 'info',
-    });
+    const proc = spawnNode(
+      [BIN, 'serve'],
+      serveEnv({
+        WXLOGIN_DATABASE_URL: `sqlite:${join(dir, `serve-redis-${redis}.db`)}`,
+        WXLOGIN_WECHAT_BASE_URL: sim.url,
+        WXLOGIN_REDIS_URL: redisUrl,
+        WXLOGIN_LOG_LEVEL: 'info',
+      }),
+    );
     try {
       const [, url] = await proc.waitFor(/listening at (http:\/\/127\.0\.0\.1:\d+)/);
       const { code } = sim.login({ appid: DEV_APPID });
@@ -267,12 +276,13 @@ describe('wxlogin migrate, gc and serve: what they need and what they say (real 
   });
 
   it('serve refuses WXLOGIN_DATABASE_URI with "did you mean WXLOGIN_DATABASE_URL" (it was ignored and SQLite used)', async () => {
-    const run = await wxlogin(['serve'], {
-      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
-      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
-      WXLOGIN_DATABASE_URI: 'postgres://u:pw-typo-secret@127.0.0.1:5499/db',
-      WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
-    });
+    const run = await wxlogin(
+      ['serve'],
+      serveEnv({
+        WXLOGIN_DATABASE_URI: 'postgres://u:pw-typo-secret@127.0.0.1:5499/db',
+        WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
+      }),
+    );
     expect(run.code).toBe(1);
     expect(run.output).toContain('WXLOGIN_DATABASE_URI: unknown variable; did you mean WXLOGIN_DATABASE_URL?');
     expect(run.output).not.toContain('pw-typo-secret');
@@ -281,12 +291,13 @@ describe('wxlogin migrate, gc and serve: what they need and what they say (real 
 
   it('serve names WXLOGIN_DATABASE_URL when the database refuses connections (was a bare ECONNREFUSED 127.0.0.1:5499)', async () => {
     const port = await freePort();
-    const run = await wxlogin(['serve'], {
-      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
-      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
-      WXLOGIN_DATABASE_URL: `postgres://app:pw-db-secret@127.0.0.1:${port}/wxlogin`,
-      WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
-    });
+    const run = await wxlogin(
+      ['serve'],
+      serveEnv({
+        WXLOGIN_DATABASE_URL: `postgres://app:pw-db-secret@127.0.0.1:${port}/wxlogin`,
+        WXLOGIN_WECHAT_BASE_URL: 'http://127.0.0.1:9',
+      }),
+    );
     expect(run.code).toBe(1);
     expect(run.output).toContain(
       `wxlogin serve: cannot start: WXLOGIN_DATABASE_URL: cannot connect to PostgreSQL at 127.0.0.1:${port}/wxlogin (ECONNREFUSED)`,
@@ -299,15 +310,14 @@ describe('wxlogin migrate, gc and serve: what they need and what they say (real 
     const sim = createSimulator();
     await sim.listen({ port: 0 });
     const redisPort = await freePort();
-    const proc = spawnNode([BIN, 'serve'], {
-      WXLOGIN_HOST: '127.0.0.1',
-      WXLOGIN_PORT: '0',
-      WXLOGIN_APPS: `${DEV_APPID}:${DEFAULT_DEV_SECRET}`,
-      WXLOGIN_MASTER_KEY: randomBytes(32).toString('base64'),
-      WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
-      WXLOGIN_REDIS_URL: `redis://:pw-redis-secret@127.0.0.1:${redisPort}/2`,
-      WXLOGIN_WECHAT_BASE_URL: sim.url,
-    });
+    const proc = spawnNode(
+      [BIN, 'serve'],
+      serveEnv({
+        WXLOGIN_DATABASE_URL: `sqlite:${join(dir, 'serve.db')}`,
+        WXLOGIN_REDIS_URL: `redis://:pw-redis-secret@127.0.0.1:${redisPort}/2`,
+        WXLOGIN_WECHAT_BASE_URL: sim.url,
+      }),
+    );
     try {
       await proc.waitFor(/"msg":"using these services"/);
       const line =

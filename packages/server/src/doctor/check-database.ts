@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { WxloginConfig } from '../config/load-config.js';
+import type { DatabaseConfig } from '../config/load-config.js';
 import { openStore } from '../store/index.js';
 import type { MigrationStatus } from '../store/types.js';
 import type { CheckResult, ClockSample } from './check-result.js';
@@ -14,8 +14,6 @@ export interface DatabaseFindings {
   /** Undefined when the database did not answer, or is SQLite (its clock is this machine's). */
   clock?: ClockSample;
 }
-
-type DatabaseConfig = Pick<WxloginConfig, 'databaseUrl' | 'dbStatementTimeoutMs' | 'migrate'>;
 
 /**
  * Opens the database `serve` would use, pings it, reads which migrations are applied and pending (without applying

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, } from 'vitest';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.js';
+import { declareAvailability } from './unavailable.js';
 
 /** A database the store suites run against. */
 export interface TestDatabase {
@@ -52,16 +53,7 @@ export function testDatabase(backend: TestDatabase['backend']): TestDatabase {
  * with the reason, or failing with it under CI — and answers false: return from the body then.
  */
 export function databaseAvailable(db: TestDatabase): boolean {
-  if (db.unavailable === undefined) return true;
-  const { reason, fail } = db.unavailable;
-  if (fail) {
-    it(`${db.tag} database is available`, () => {
-      throw new Error(`${db.tag} suite cannot run: ${reason}`);
-    });
-  } else {
-    it.skip(`${db.tag} SKIPPED: ${reason}`, () => undefined);
-  }
-  return false;
+  return declareAvailability(db.tag, 'database', db.unavailable);
 }
 
 /** An isolated database (SQLite file, PostgreSQL schema, MariaDB database) for one test file, dropped at the end. */

@@ -6,9 +6,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { it } from 'vitest';
 import { repoRoot } from './spawn-process.js';
 import { freePort } from './free-port.js';
+import { declareAvailability } from './unavailable.js';
 
 /** The shipped production configuration, relative to the repository root. */
 export const SHIPPED_NGINX_CONF = 'deploy/nginx.conf';
@@ -43,16 +43,7 @@ export function nginxTarget(): NginxTarget {
  * says so (skipped, or failing under CI) and answers false.
  */
 export function nginxAvailable(target: NginxTarget, tag: string): target is NginxTarget & { bin: string } {
-  if (target.unavailable === undefined) return true;
-  const { reason, fail } = target.unavailable;
-  if (fail) {
-    it(`${tag} nginx is available`, () => {
-      throw new Error(`${tag} suite cannot run: ${reason}`);
-    });
-  } else {
-    it.skip(`${tag} SKIPPED: ${reason}`, () => undefined);
-  }
-  return false;
+  return declareAvailability(tag, 'nginx', target.unavailable);
 }
 
 /** Where {@link renderNginxConfForLoopback} points the shipped file. */

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, } from 'vitest';
 import {
   closeRedisClient,
   createRedisClient,
@@ -11,6 +11,7 @@ import {
 } from '../../src/redis/redis-client.js';
 import { redactUrl } from '../../src/config/redacted-view.js';
 import type { Logger } from '../../src/logger.js';
+import { declareAvailability } from './unavailable.js';
 
 /** Put in every describe name of a Redis suite: CI counts tests per backend by it. */
 export const REDIS_TAG = '[redis]';
@@ -42,16 +43,7 @@ export function testRedisTarget(): TestRedisTarget {
  * Redis fails {@link openTestRedis} in `beforeAll`, with or without CI: the variable asked for it.)
  */
 export function redisAvailable(target: TestRedisTarget): target is TestRedisTarget & { url: string } {
-  if (target.unavailable === undefined) return true;
-  const { reason, fail } = target.unavailable;
-  if (fail) {
-    it(`${REDIS_TAG} Redis is available`, () => {
-      throw new Error(`${REDIS_TAG} suite cannot run: ${reason}`);
-    });
-  } else {
-    it.skip(`${REDIS_TAG} SKIPPED: ${reason}`, () => undefined);
-  }
-  return false;
+  return declareAvailability(REDIS_TAG, 'Redis', target.unavailable);
 }
 
 /** A test file's own corner of the shared Redis. */
