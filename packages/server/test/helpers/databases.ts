@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, expect, } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { openStore, type OpenStoreOptions, type Store } from '../../src/store/index.js';
 import { declareAvailability } from './unavailable.js';
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, expect, } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   closeRedisClient,
   createRedisClient,
