@@ -17,7 +17,7 @@ import { CircuitBreaker, type CircuitState } from './http/circuit-breaker.js';
 import { ConcurrencyGate } from './http/concurrency-gate.js';
 import { Deadline } from './http/deadline.js';
 import { UpstreamPool } from './http/upstream-pool.js';
-import { AccessTokenManager, type ForceRefusal } from './token/access-token-manager.js';
+import { AccessTokenManager, type AccessTokenState, type ForceRefusal } from './token/access-token-manager.js';
 import { MemoryTokenCache } from './token/memory-token-cache.js';
 import { requestStableToken } from './token/stable-token.js';
 
@@ -130,6 +130,15 @@ export class WeChatClient {
     const deadline = new Deadline(this.#timeoutMs);
     if (options.forceRefresh === true) return this.#tokens.forceRefresh(appid, deadline);
     return this.#tokens.get(appid, deadline);
+  }
+
+  /**
+   * What is known of the app's access token, never the token itself: whether one is cached, when it was fetched
+   * and expires, and the forced refreshes spent this Beijing day (shared across instances with a shared cache).
+   */
+  async accessTokenState(appid: string): Promise<AccessTokenState> {
+    this.#app(appid, 'stableToken');
+    return this.#tokens.state(appid);
   }
 
   /**

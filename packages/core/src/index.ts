@@ -34,4 +34,5 @@ export type { Code2SessionResult } from './api/code2session.js';
 export type { PhoneNumberResult } from './api/get-phone-number.js';
 export type { WeChatCallEvent, WeChatCallListener } from './api/call-event.js';
 export type { TokenCache } from './token/token-cache.js';
+export type { AccessTokenState } from './token/access-token-manager.js';
 export { MemoryTokenCache, type MemoryTokenCacheOptions } from './token/memory-token-cache.js';

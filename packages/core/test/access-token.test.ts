@@ -261,6 +261,36 @@ describe('getAccessToken({ forceRefresh: true })', () => {
   });
 });
 
+describe('accessTokenState', () => {
+  it('shows presence, fetch time, WeChat expiry and forced refreshes spent today, never the token', async () => {
+    const wechat = fakeWeChat({ expiresIn: 7200 });
+    const clock = makeClock();
+    const tokens = client({ clock: clock.now, forceRefreshDailyBudget: 5 });
+    expect(await tokens.accessTokenState(APPID)).toEqual({
+      cached: false,
+      fetchedAt: null,
+      expiresAt: null,
+      forcedToday: 0,
+      forcedBudget: 5,
+    });
+    await tokens.getAccessToken(APPID);
+    clock.advance(60_000);
+    await tokens.getAccessToken(APPID, { forceRefresh: true });
+    const state = await tokens.accessTokenState(APPID);
+    expect(state).toEqual({
+      cached: true,
+      fetchedAt: START + 60_000,
+      expiresAt: START + 60_000 + 7_200_000,
+      forcedToday: 1,
+      forcedBudget: 5,
+    });
+    expect(JSON.stringify(state)).not.toContain(wechat.normal);
+    // 2024-03-02 00:00:01 Beijing: a new day's budget
+    clock.set(Date.UTC(2024, 2, 1, 16, 0, 1));
+    expect((await tokens.accessTokenState(APPID)).forcedToday).toBe(0);
+  });
+});
+
 describe('a failing token cache (Redis down)', () => {
   const broken: TokenCache = {
     get: () => Promise.reject(new Error('down')),
@@ -295,6 +325,14 @@ describe('a failing token cache (Redis down)', () => {
     // a refetch that does find a new token still works
     wechat.normal = 'T5';
     expect((await tokens.getPhoneNumber(APPID, 'pc')).countryCode).toBe('86');
+  });
+
+  it('accessTokenState shows the fallback token, and forcedToday as unknown', async () => {
+    fakeWeChat();
+    const tokens = client({ tokenCache: broken });
+    await tokens.getAccessToken(APPID);
+    expect(await tokens.accessTokenState(APPID)).toMatchObject({ cached: true, forcedToday: null });
+    expect((await tokens.accessTokenState(APPID)).expiresAt).toBeGreaterThan(Date.now());
   });
 });
 

@@ -33,6 +33,8 @@ export interface CreateAppOptions extends Omit<CreateAuthOptions, 'logger' | 'me
   logger?: FastifyBaseLogger;
   /** Where the app's own logger writes (tests collect lines here). */
   logStream?: { write(line: string): void };
+  /** The built console served at `/admin` (default: the one `npm run build` puts in this package). */
+  consoleDir?: string;
 }
 
 /** A Fastify app serving wxlogin; `wxlogin` is the auth behind its routes. */
@@ -47,7 +49,7 @@ const BODY_LIMIT = 64 * 1024;
  * closes what it opened.
  */
 export async function createApp(config: WxloginConfig, options: CreateAppOptions = {}): Promise<WxloginApp> {
-  const { logger, logStream, ...authOptions } = options;
+  const { logger, logStream, consoleDir, ...authOptions } = options;
   const serverOptions: FastifyHttpOptions<Server> = {
     ...(logger
       ? { loggerInstance: logger }
@@ -102,6 +104,7 @@ export async function createApp(config: WxloginConfig, options: CreateAppOptions
         onFailOpen: () => metrics.rateLimitFailedOpen(),
       },
       requestDeadlineMs: requestDeadlineMs(config),
+      ...(consoleDir === undefined ? {} : { consoleDir }),
     });
     await app.register(metricsRoute, { registry: metrics.registry, token: config.metricsToken });
     await app.ready();

@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createAdminTokenCheck } from '../src/admin/admin-token.js';
-import type { AdminAuditEvent, AdminSession, AdminUser, AdminUserDetail } from '../src/schemas/admin.js';
+import type { AdminAuditEvent, AdminOverview, AdminSession, AdminUser, AdminUserDetail } from '../src/schemas/admin.js';
 import type { Page } from '../src/store/types.js';
 import type { ErrorEnvelope } from '../src/routes/error-handler.js';
 import { bearerCredential } from '../src/http/bearer-token.js';
@@ -38,16 +38,19 @@ const adminApp = (options: { logStream?: { write(line: string): void }; env?: Re
   });
 
 const USER_ID = '01970000-0000-7000-8000-000000000000';
+const SESSION_ID = '01970000-0000-7000-8000-000000000001';
 /** Every admin route, with an id that exists nowhere. */
 const ROUTES: [Method, string][] = [
   ['GET', '/admin/api/users'],
   ['GET', `/admin/api/users/${USER_ID}`],
   ['POST', `/admin/api/users/${USER_ID}/revoke`],
+  ['POST', `/admin/api/users/${USER_ID}/sessions/${SESSION_ID}/revoke`],
   ['POST', `/admin/api/users/${USER_ID}/disable`],
   ['POST', `/admin/api/users/${USER_ID}/enable`],
   ['POST', `/admin/api/users/${USER_ID}/phone/unbind`],
   ['DELETE', `/admin/api/users/${USER_ID}`],
   ['GET', '/admin/api/stats?window=1h'],
+  ['GET', '/admin/api/overview?window=1h'],
   ['GET', '/admin/api/apps'],
   ['GET', '/admin/api/audit'],
 ];
@@ -318,6 +321,7 @@ describe('admin users [sqlite]', () => {
     expect(newest).toEqual({
       id: expect.any(String),
       appid: t.appid,
+      generation: 0,
       userAgent: 'iPad WeChat/8.0',
       ip: '127.0.0.1',
       createdAt: new Date(t.clock()).toISOString(),
@@ -335,7 +339,7 @@ describe('admin users [sqlite]', () => {
       active: true,
     });
     expect(detail.linkedAccounts.map((u) => [u.appid, u.id])).toEqual([[OTHER_APP.appid, other.body.user.id]]);
-    expect(response.body).not.toMatch(/generation|sessionKey|session_key|refreshToken/);
+    expect(response.body).not.toMatch(/sessionKey|session_key|refreshToken/);
 
     for (const unknown of [USER_ID, 'not-a-uuid', 'x'.repeat(64)]) {
       const missing = await call(t, 'GET', `/admin/api/users/${unknown}`);
@@ -417,6 +421,53 @@ describe('admin users [sqlite]', () => {
     expect((await t.store.listAudit({ limit: 100 })).items).toHaveLength(auditBefore);
   });
 
+  it('revoking one session ends that device only: its refresh is SESSION_EXPIRED, the other device refreshes on', async () => {
+    const t = await adminApp();
+    const phone = await t.login();
+    const { code } = t.simulator.login({ appid: t.appid, openid: phone.openid });
+    const pad = await t.post('/v1/auth/login', { code, appid: t.appid }, { 'user-agent': 'iPad WeChat/8.0' });
+    const id = phone.body.user.id;
+    const detail = (await call(t, 'GET', `/admin/api/users/${id}`)).json<AdminUserDetail>();
+    const padSession = detail.sessions.find((s) => s.userAgent === 'iPad WeChat/8.0')!;
+
+    const revoked = await call(t, 'POST', `/admin/api/users/${id}/sessions/${padSession.id}/revoke`);
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toEqual({ revoked: 1 });
+    const refreshPad = await t.post('/v1/auth/refresh', {
+      refreshToken: pad.json<{ refreshToken: string }>().refreshToken,
+    });
+    expect(refreshPad.statusCode).toBe(401);
+    expect(errorOf(refreshPad).code).toBe('SESSION_EXPIRED');
+    expect((await t.get('/v1/me', pad.json<{ accessToken: string }>().accessToken)).statusCode).toBe(401);
+    const refreshPhone = await t.post('/v1/auth/refresh', { refreshToken: phone.body.refreshToken });
+    expect(refreshPhone.statusCode).toBe(200);
+
+    // Again: nothing left to revoke, and nothing audited twice.
+    expect((await call(t, 'POST', `/admin/api/users/${id}/sessions/${padSession.id}/revoke`)).json()).toEqual({
+      revoked: 0,
+    });
+    const audit = (await call(t, 'GET', `/admin/api/audit?userId=${id}`)).json<Page<AdminAuditEvent>>();
+    expect(audit.items.map((e) => [e.action, e.actor, e.detail])).toEqual([
+      ['session.revoked', 'admin', { sessionId: padSession.id }],
+    ]);
+    const after = (await call(t, 'GET', `/admin/api/users/${id}`)).json<AdminUserDetail>();
+    expect(after.sessions.find((s) => s.id === padSession.id)).toMatchObject({
+      active: false,
+      revokedReason: 'admin_revoked',
+    });
+
+    // Another user's session, an unknown one or a non-UUID is 404 and revokes nothing.
+    const stranger = await t.login();
+    const strangerSession = (await call(t, 'GET', `/admin/api/users/${stranger.body.user.id}`)).json<AdminUserDetail>()
+      .sessions[0]!.id;
+    for (const sessionId of [strangerSession, USER_ID, 'not-a-session']) {
+      const response = await call(t, 'POST', `/admin/api/users/${id}/sessions/${sessionId}/revoke`);
+      expect(response.statusCode, sessionId).toBe(404);
+      expect(errorOf(response)).toEqual({ code: 'NOT_FOUND', message: 'No such session of this user.' });
+    }
+    expect((await t.post('/v1/auth/refresh', { refreshToken: stranger.body.refreshToken })).statusCode).toBe(200);
+  });
+
   it('the admin disable reason refuses NUL (PostgreSQL answered 500) and the user stays active', async () => {
     const t = await createTestApp({ env: { WXLOGIN_ADMIN_TOKEN: ADMIN_TOKEN } });
     const { body } = await t.login();
@@ -450,8 +501,22 @@ describe('admin users [sqlite]', () => {
 describe('admin apps and audit [sqlite]', () => {
   it('GET /admin/api/apps lists the appids and nothing secret', async () => {
     const t = await adminApp();
+    const unknown = {
+      cached: false,
+      fetchedAt: null,
+      expiresAt: null,
+      forcedToday: 0,
+      forcedBudget: 10,
+      shared: false,
+    };
     const response = await call(t, 'GET', '/admin/api/apps');
-    expect(response.json()).toEqual({ items: [{ appid: t.appid }, { appid: OTHER_APP.appid }], nextCursor: null });
+    expect(response.json()).toEqual({
+      items: [
+        { appid: t.appid, accessToken: unknown },
+        { appid: OTHER_APP.appid, accessToken: unknown },
+      ],
+      nextCursor: null,
+    });
     for (const secret of [DEFAULT_DEV_SECRET, OTHER_APP.secret]) expect(response.body).not.toContain(secret);
   });
 
@@ -491,6 +556,76 @@ describe('admin apps and audit [sqlite]', () => {
       Array.from({ length: 3 }, () => [a, 'user.sessions_revoked', { revoked: expect.any(Number) }]),
     );
     expect((await call(t, 'GET', '/admin/api/audit?userId=not%20an%20id')).statusCode).toBe(400);
+
+    const disabled = (await call(t, 'GET', '/admin/api/audit?action=user.disabled')).json<Page<AdminAuditEvent>>();
+    expect(disabled.items.map((e) => [e.action, e.detail])).toEqual([
+      ['user.disabled', { reason: 'r2' }],
+      ['user.disabled', { reason: 'r1' }],
+      ['user.disabled', { reason: 'r0' }],
+    ]);
+    const both = await call(t, 'GET', `/admin/api/audit?action=user.disabled&userId=${a}`);
+    expect(both.json<Page<AdminAuditEvent>>().items).toEqual([]);
+    for (const action of ['User.Disabled', 'x'.repeat(65), "user.disabled' OR 1=1"]) {
+      const refused = await call(t, 'GET', `/admin/api/audit?action=${encodeURIComponent(action)}`);
+      expect(refused.statusCode, action).toBe(400);
+      expect(errorOf(refused).code).toBe('VALIDATION_FAILED');
+    }
+  });
+
+  it('GET /admin/api/overview: WeChat calls and latency, phone spend, reuse alarms, token state and health', async () => {
+    const t = await adminApp();
+    const first = await t.login();
+    await t.post('/v1/auth/login', { code: 'never-minted', appid: t.appid }); // 40029
+    for (let i = 0; i < 3; i++) {
+      const s = await t.login();
+      const { code } = t.simulator.phoneCode({ appid: t.appid, openid: s.openid, phoneNumber: `1390000000${i}` });
+      expect(
+        (await t.post('/v1/me/phone', { code }, { authorization: `Bearer ${s.body.accessToken}` })).statusCode,
+      ).toBe(200);
+    }
+    // A refresh token replayed after rotation and the grace window: a reuse alarm.
+    const rotated = await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken });
+    expect(rotated.statusCode).toBe(200);
+    await t.post('/v1/auth/refresh', { refreshToken: rotated.json<{ refreshToken: string }>().refreshToken });
+    t.clock.advance(11_000);
+    expect(errorOf(await t.post('/v1/auth/refresh', { refreshToken: first.body.refreshToken })).code).toBe(
+      'REFRESH_TOKEN_REUSED',
+    );
+
+    const response = await call(t, 'GET', '/admin/api/overview?window=1h');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const overview = response.json<AdminOverview>();
+    expect(overview.window).toBe('1h');
+    expect(overview.health).toMatchObject({ ok: true, database: 'ok', redis: 'not_configured' });
+    const byApi = Object.fromEntries(overview.wechatApis.map((a) => [a.api, a]));
+    expect(byApi.code2Session).toMatchObject({ calls: 5, errors: 1 });
+    expect(byApi.code2Session!.p50Ms).toEqual(expect.any(Number));
+    expect(byApi.code2Session!.p95Ms).toBeGreaterThanOrEqual(byApi.code2Session!.p50Ms!);
+    expect(byApi.getPhoneNumber).toMatchObject({ calls: 3, errors: 0 });
+    expect(byApi.stableToken).toMatchObject({ calls: 1, errors: 0 });
+    expect(overview.phone).toEqual({ redeemed: 3, failed: 0, costYuan: { quick: 0.09, realtime: 0.12 } });
+    expect(overview.refreshReuse.detected).toBe(1);
+    expect(overview.refreshReuse.recent.map((e) => [e.action, e.userId])).toEqual([
+      ['refresh.reuse_detected', first.body.user.id],
+    ]);
+    const [dev, other] = overview.apps;
+    expect(dev).toMatchObject({
+      appid: t.appid,
+      accessToken: { cached: true, forcedToday: 0, forcedBudget: 10, shared: false },
+    });
+    expect(Date.parse(dev!.accessToken!.expiresAt!) - Date.parse(dev!.accessToken!.fetchedAt!)).toBe(7_200_000);
+    expect(other).toMatchObject({ appid: OTHER_APP.appid, accessToken: { cached: false, fetchedAt: null } });
+    for (const secret of [DEFAULT_DEV_SECRET, OTHER_APP.secret]) expect(response.body).not.toContain(secret);
+    expect(response.body).not.toMatch(/access_token"|accessToken":"[^{]/);
+
+    // The window moves on: an hour later none of it is in the 1h window, all of it in the 24h one.
+    t.clock.advance(3_600_000);
+    const later = (await call(t, 'GET', '/admin/api/overview?window=1h')).json<AdminOverview>();
+    expect([later.wechatApis, later.phone.redeemed, later.refreshReuse.detected]).toEqual([[], 0, 0]);
+    const day = (await call(t, 'GET', '/admin/api/overview?window=24h')).json<AdminOverview>();
+    expect([day.phone.redeemed, day.refreshReuse.detected]).toEqual([3, 1]);
+    expect((await call(t, 'GET', '/admin/api/overview?window=7d')).statusCode).toBe(400);
   });
 });
 
@@ -535,7 +670,7 @@ describe('admin API in the OpenAPI document [sqlite]', () => {
       Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`),
     );
     for (const [method, url] of ROUTES) {
-      const path = url.split('?')[0]!.replace(USER_ID, '{id}');
+      const path = url.split('?')[0]!.replace(USER_ID, '{id}').replace(SESSION_ID, '{sessionId}');
       expect(documented, `${method} ${path}`).toContain(`${method} ${path}`);
       expect(doc.paths[path]![method.toLowerCase()]!.security).toEqual([{ adminToken: [] }]);
     }

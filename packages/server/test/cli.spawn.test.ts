@@ -115,7 +115,7 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
       expect(stdout).toContain('"nickname":"Xiaoming"');
       expect(stdout).toMatch(/"refreshToken":"wxr1\.[^"]+\.1\./); // the refreshed one is generation 1
       expect(stdout).toContain('"keys":[');
-      expect(stdout).toContain(`{"items":[{"appid":"${DEV_APPID}"}]`); // the admin API, its token read from state.json
+      expect(stdout).toContain(`{"items":[{"appid":"${DEV_APPID}","accessToken":{`); // the admin API, its token read from state.json
       expect(await proc.stop()).toBe(0);
     } finally {
       await proc.stop();
@@ -128,7 +128,10 @@ describe('wxlogin dev: the banner commands work as printed [sqlite]', () => {
       await again.waitFor(/Stop with Ctrl\+C/);
       expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe(state);
       expect(again.output()).not.toContain(JSON.parse(state).masterKey);
-      expect(again.output()).not.toContain(JSON.parse(state).adminToken);
+      // The admin token only in the console's URL (its fragment never reaches a server or a log).
+      const { adminToken } = JSON.parse(state) as { adminToken: string };
+      expect(again.output().split(adminToken)).toHaveLength(2);
+      expect(again.output()).toMatch(new RegExp(`http://127\\.0\\.0\\.1:\\d+/admin#token=${adminToken}\n`));
     } finally {
       expect(await again.stop()).toBe(0);
     }

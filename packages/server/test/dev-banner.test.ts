@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devBanner, type BannerInput } from '../src/cli/banner.js';
+import { consoleUrl, devBanner, type BannerInput } from '../src/cli/banner.js';
 
 const input: BannerInput = {
   serviceUrl: 'http://127.0.0.1:3000',
@@ -9,6 +9,7 @@ const input: BannerInput = {
   appSecret: 'wxlogin-dev-secret',
   databaseFile: '/home/me/app/.wxlogin/dev.db',
   stateFile: "/home/me/my app's/.wxlogin/state.json",
+  adminToken: 'dev-admin-token_0123456789-abcdefghijk',
 };
 
 describe('the wxlogin dev banner', () => {
@@ -30,6 +31,15 @@ describe('the wxlogin dev banner', () => {
     expect(admin).toBe(
       `  curl -s -w '\\n' http://127.0.0.1:3000/admin/api/apps -H "authorization: Bearer $(sed -nE 's/.*"adminToken": *"([^"]*)".*/\\1/p' '/home/me/my app'\\''s/.wxlogin/state.json')"`,
     );
+  });
+
+  it("prints the console's URL with the admin token in the fragment, and the token nowhere else", () => {
+    const banner = devBanner(input);
+    expect(banner.split('\n')).toContain(
+      'Console (open in a browser; it shows these logins): http://127.0.0.1:3000/admin#token=dev-admin-token_0123456789-abcdefghijk',
+    );
+    expect(banner.split(input.adminToken)).toHaveLength(2);
+    expect(consoleUrl('http://127.0.0.1:3000', 'a/b+c=')).toBe('http://127.0.0.1:3000/admin#token=a%2Fb%2Bc%3D');
   });
 
   it('lists the LAN addresses only when listening on all of them', () => {

@@ -2,6 +2,7 @@ import type { TSchema } from 'typebox';
 import { describe, expect, it } from 'vitest';
 import {
   AdminAppPageSchema,
+  AdminOverviewSchema,
   AdminAuditPageSchema,
   AdminRevokeResponseSchema,
   AdminStatsSchema,
@@ -115,7 +116,10 @@ describe('every answer has exactly the keys of its response schema', () => {
     const stats = await admin.stats({ window: '1h' });
     expect(stats.total).toBeGreaterThan(0);
     expect(shapeDrift(stats, AdminStatsSchema)).toEqual([]);
-    expect(shapeDrift(admin.apps(), AdminAppPageSchema)).toEqual([]);
+    expect(shapeDrift(await admin.apps(), AdminAppPageSchema)).toEqual([]);
+    expect(shapeDrift(await admin.overview({ window: '1h' }), AdminOverviewSchema)).toEqual([]);
+    const [session] = detail.sessions;
+    expect(shapeDrift(await admin.revokeSession(id, session!.id), AdminRevokeResponseSchema)).toEqual([]);
 
     const audit = await admin.audit({});
     expect(audit.items.length).toBeGreaterThan(0);

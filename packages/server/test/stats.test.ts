@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WeChatApi, WeChatCallEvent } from '@wxlogin/core';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LoginStatsRecorder, PROCESS_INSTANCE_ID } from '../src/stats/login-stats-recorder.js';
 import type { LoginStatsReport } from '../src/stats/login-stats-report.js';
 import { reportOutcome } from '../src/metrics/count-outcomes.js';
 import { statsAppid } from '../src/stats/stats-appid.js';
+import { parseStatOutcome, wechatCallOutcomes } from '../src/stats/wechat-call-outcomes.js';
+import { wechatCallReport } from '../src/stats/wechat-call-report.js';
 import { AppError } from '../src/errors/app-error.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -185,8 +188,18 @@ describe('GET /admin/api/stats [sqlite]', () => {
     expect(report.series[59]!.minute).toBe(new Date(now).toISOString());
     const busy = report.series.filter((p) => p.total > 0);
     expect(busy).toEqual([
-      { minute: new Date(minute).toISOString(), total: 4, counts: { success: 2, INVALID_CODE: 1, UNKNOWN_APP: 1 } },
-      { minute: new Date(now).toISOString(), total: 3, counts: { success: 2, WECHAT_UNAVAILABLE: 1 } },
+      {
+        minute: new Date(minute).toISOString(),
+        total: 4,
+        counts: { success: 2, INVALID_CODE: 1, UNKNOWN_APP: 1 },
+        wechatErrcodes: { '40029': 1 },
+      },
+      {
+        minute: new Date(now).toISOString(),
+        total: 3,
+        counts: { success: 2, WECHAT_UNAVAILABLE: 1 },
+        wechatErrcodes: {},
+      },
     ]);
     expect(report.series.filter((p) => p.total === 0).every((p) => Object.keys(p.counts).length === 0)).toBe(true);
 
@@ -219,6 +232,76 @@ describe('GET /admin/api/stats [sqlite]', () => {
     await t.app.close();
     expect((await t.store.loginStats({ since: 0 })).map((r) => [r.appid, r.outcome, r.count])).toEqual([
       [t.appid, 'success', 2],
+      // The latency bucket depends on the machine's speed.
+      [t.appid, expect.stringMatching(/^wechat-ms:code2Session:\d+$/), 2],
+      [t.appid, 'wechat:code2Session:0', 2],
     ]);
+  });
+});
+
+describe('WeChat calls in login_stats', () => {
+  const event = (api: WeChatApi, errcode: number, durationMs: number): WeChatCallEvent => ({
+    api,
+    appid: 'wxdevapp00000001',
+    errcode,
+    durationMs,
+  });
+
+  it('counts each call under its errcode (from a closed set) and its latency bucket, apart from login outcomes', () => {
+    expect(wechatCallOutcomes(event('code2Session', 0, 3))).toEqual([
+      'wechat:code2Session:0',
+      'wechat-ms:code2Session:10',
+    ]);
+    expect(wechatCallOutcomes(event('code2Session', 40029, 10.5))).toEqual([
+      'wechat:code2Session:40029',
+      'wechat-ms:code2Session:25',
+    ]);
+    // An errcode outside WeChat's table cannot grow the rows; a call past every bound is `inf`.
+    expect(wechatCallOutcomes(event('getPhoneNumber', 987654, 60_000))).toEqual([
+      'wechat:getPhoneNumber:other',
+      'wechat-ms:getPhoneNumber:inf',
+    ]);
+    expect(parseStatOutcome('INVALID_CODE')).toEqual({ kind: 'login', outcome: 'INVALID_CODE' });
+    expect(parseStatOutcome('wechat:code2Session:-1001')).toEqual({
+      kind: 'wechat',
+      api: 'code2Session',
+      errcode: '-1001',
+    });
+    expect(parseStatOutcome('wechat-ms:stableToken:inf')).toEqual({
+      kind: 'latency',
+      api: 'stableToken',
+      boundMs: Number.POSITIVE_INFINITY,
+    });
+    // Written by a newer version: ignored, not misread as a login.
+    for (const unknown of ['refresh:reuse', 'wechat-ms:x:fast', 'wechat::0'])
+      expect(parseStatOutcome(unknown)).toBeUndefined();
+    // The outcome column is 64 characters.
+    for (const outcome of wechatCallOutcomes(event('resetSessionKey', -1008, 1e9)))
+      expect(outcome.length).toBeLessThan(64);
+  });
+
+  it('reports calls, errors, the median and 95th percentile bucket per API, and phone spend in whole fen', () => {
+    const rows = (outcome: string, count: number) => ({ appid: 'wxdevapp00000001', minute: 0, outcome, count });
+    const report = wechatCallReport([
+      rows('success', 40),
+      rows('wechat:code2Session:0', 90),
+      rows('wechat:code2Session:40029', 10),
+      rows('wechat-ms:code2Session:25', 60),
+      rows('wechat-ms:code2Session:100', 34),
+      rows('wechat-ms:code2Session:1000', 6),
+      rows('wechat:getPhoneNumber:0', 7),
+      rows('wechat:getPhoneNumber:40001', 2),
+      rows('wechat-ms:getPhoneNumber:inf', 9),
+    ]);
+    expect(report.apis).toEqual([
+      { api: 'code2Session', calls: 100, errors: 10, p50Ms: 25, p95Ms: 1000 },
+      // Every call slower than the last bound: no number to show rather than a made-up one.
+      { api: 'getPhoneNumber', calls: 9, errors: 2, p50Ms: null, p95Ms: null },
+    ]);
+    expect(report.phone).toEqual({ redeemed: 7, failed: 2, costYuan: { quick: 0.21, realtime: 0.28 } });
+    expect(wechatCallReport([])).toEqual({
+      apis: [],
+      phone: { redeemed: 0, failed: 0, costYuan: { quick: 0, realtime: 0 } },
+    });
   });
 });

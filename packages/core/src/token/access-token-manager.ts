@@ -12,6 +12,22 @@ export type ForceRefusal = 'recent' | 'budget' | 'lock_busy' | 'cache_down';
 /** A token to use, or why none could be forced. */
 export type ReplaceOutcome = { token: string } | { refused: ForceRefusal };
 
+/**
+ * What an operator may see of an app's access token: never the token. Times are epoch ms. `forcedToday` is the
+ * forced refreshes spent this Beijing day, null when the cache could not be read.
+ */
+export interface AccessTokenState {
+  /** A token is cached (shared, or this process's fallback while the cache is down). */
+  cached: boolean;
+  /** When the cached token was fetched (null when none is cached, or it was cached before this was recorded). */
+  fetchedAt: number | null;
+  /** When WeChat said the cached token expires. */
+  expiresAt: number | null;
+  forcedToday: number | null;
+  /** Forced refreshes allowed per Beijing day. */
+  forcedBudget: number;
+}
+
 /** What {@link AccessTokenManager} needs. */
 export interface AccessTokenManagerOptions {
   cache: TokenCache;
@@ -40,7 +56,14 @@ const keys = {
   lock: (appid: string) => `lock:${appid}`,
   forcedRecently: (appid: string) => `forced-recent:${appid}`,
   forcedCount: (appid: string, day: number) => `forced-count:${appid}:${day}`,
+  // When the cached token was fetched and when WeChat expires it: not secret, so the console can show them.
+  meta: (appid: string) => `token-meta:${appid}`,
 };
+
+interface TokenMeta {
+  fetchedAt: number;
+  expiresAt: number;
+}
 
 /**
  * WeChat access tokens per appid: cached by WeChat's `expires_in` minus a margin, fetched once per appid per process
@@ -53,6 +76,7 @@ export class AccessTokenManager {
   readonly #forcedFetches = new Map<string, Promise<ReplaceOutcome>>();
   // Used only while the shared cache is failing (Redis down): each process keeps serving its own last token.
   readonly #fallback = new Map<string, { token: string; expiresAt: number }>();
+  readonly #fallbackMeta = new Map<string, TokenMeta>();
 
   constructor(options: AccessTokenManagerOptions) {
     this.#options = options;
@@ -95,6 +119,27 @@ export class AccessTokenManager {
       });
     }
     return this.get(appid, deadline);
+  }
+
+  /** What the cache holds for `appid`, for dashboards: presence, fetch and expiry times, forced refreshes today. */
+  async state(appid: string): Promise<AccessTokenState> {
+    const { cache, clock, forceRefreshDailyBudget } = this.#options;
+    const [token, metaText, forced] = await Promise.all([
+      this.#read(appid),
+      cache.get(keys.meta(appid)).catch(() => null),
+      cache.get(keys.forcedCount(appid, beijingDay(clock()))).then(
+        (count) => (count === null ? 0 : Number(count)),
+        () => null,
+      ),
+    ]);
+    const meta = token === null ? undefined : (parseMeta(metaText) ?? this.#fallbackMeta.get(appid));
+    return {
+      cached: token !== null,
+      fetchedAt: meta?.fetchedAt ?? null,
+      expiresAt: meta?.expiresAt ?? null,
+      forcedToday: forced !== null && Number.isFinite(forced) ? forced : null,
+      forcedBudget: forceRefreshDailyBudget,
+    };
   }
 
   async #fetchNormal(appid: string): Promise<string> {
@@ -188,8 +233,14 @@ export class AccessTokenManager {
   async #store(appid: string, fetched: FetchedToken): Promise<void> {
     const seconds = fetched.expiresInSeconds;
     const ttlMs = Math.floor((seconds - Math.min(MAX_MARGIN_S, seconds / 2)) * 1000);
-    this.#fallback.set(appid, { token: fetched.accessToken, expiresAt: this.#options.clock() + ttlMs });
-    await this.#options.cache.set(keys.token(appid), fetched.accessToken, ttlMs).catch(() => undefined);
+    const now = this.#options.clock();
+    const meta: TokenMeta = { fetchedAt: now, expiresAt: now + seconds * 1000 };
+    this.#fallback.set(appid, { token: fetched.accessToken, expiresAt: now + ttlMs });
+    this.#fallbackMeta.set(appid, meta);
+    await Promise.all([
+      this.#options.cache.set(keys.token(appid), fetched.accessToken, ttlMs).catch(() => undefined),
+      this.#options.cache.set(keys.meta(appid), JSON.stringify(meta), ttlMs).catch(() => undefined),
+    ]);
   }
 
   async #expire(appid: string, rejected: string): Promise<void> {
@@ -210,5 +261,17 @@ export class AccessTokenManager {
       if (token !== null && token !== unwanted) return token;
     }
     return null;
+  }
+}
+
+function parseMeta(text: string | null): TokenMeta | undefined {
+  if (text === null) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<TokenMeta> | null;
+    return typeof value?.fetchedAt === 'number' && typeof value.expiresAt === 'number'
+      ? { fetchedAt: value.fetchedAt, expiresAt: value.expiresAt }
+      : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -19,6 +19,7 @@ export function toAdminSession(row: SessionRow, now: number): AdminSession {
   return {
     id: row.id,
     appid: row.appid,
+    generation: row.generation,
     userAgent: row.userAgent,
     ip: row.createdIp,
     createdAt: iso(row.createdAt),

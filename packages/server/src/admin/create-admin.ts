@@ -1,11 +1,14 @@
 import type { AuthContext } from '../auth/context.js';
 import { unbindPhone } from '../auth/unbind-phone.js';
-import { deleteUser, revokeUserSessions, setUserDisabled } from '../auth/user-lifecycle.js';
+import { deleteUser, revokeUserSession, revokeUserSessions, setUserDisabled } from '../auth/user-lifecycle.js';
 import { AppError } from '../errors/app-error.js';
 import { UUID_PATTERN } from '../ids.js';
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX } from '../schemas/limits.js';
 import type { LoginStatsRecorder } from '../stats/login-stats-recorder.js';
-import { loginStatsReport } from '../stats/login-stats-report.js';
+import type { AdminApp } from '../schemas/admin.js';
+import type { Readiness } from '../schemas/readiness.js';
+import { loginStatsReport, statsWindow, windowRows } from '../stats/login-stats-report.js';
+import { wechatCallReport } from '../stats/wechat-call-report.js';
 import type { UserRow } from '../store/types.js';
 import { createAdminTokenCheck } from './admin-token.js';
 import { toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js';
@@ -24,9 +27,20 @@ const pageLimit = (limit: number | undefined): number => {
 
 const notFound = (): AppError => new AppError('NOT_FOUND', 'No such user.');
 
-/** The admin functions over the auth context; `stats` is the instance's login-outcome recorder. */
-export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminApi {
-  const { store, clock, config } = ctx;
+/** What the admin functions read besides the auth context. */
+export interface AdminSources {
+  /** The instance's login-outcome recorder (flushed before a chart is read). */
+  stats: LoginStatsRecorder;
+  /** The instance's readiness, as `/readyz` answers it. */
+  readiness: () => Promise<Readiness>;
+}
+
+const REUSE_ACTION = 'refresh.reuse_detected';
+const RECENT_REUSE = 10;
+
+/** The admin functions over the auth context. */
+export function createAdmin(ctx: AuthContext, { stats, readiness }: AdminSources): AdminApi {
+  const { store, clock, config, wechat } = ctx;
   const configured = config.adminToken;
   const tokenMatches = configured === undefined ? undefined : createAdminTokenCheck(configured);
 
@@ -40,6 +54,30 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
     if (value === undefined) throw notFound();
     return value;
   };
+
+  // A state that cannot be read (the client has no such method, or it failed) is shown as unknown, never an error:
+  // the console must still open while WeChat or Redis is in trouble.
+  const appStates = (): Promise<AdminApp[]> =>
+    Promise.all(
+      config.apps.map(async ({ appid }) => {
+        const state = await wechat.accessTokenState?.(appid).catch(() => undefined);
+        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+        return {
+          appid,
+          accessToken:
+            state === undefined
+              ? null
+              : {
+                  cached: state.cached,
+                  fetchedAt: iso(state.fetchedAt),
+                  expiresAt: iso(state.expiresAt),
+                  forcedToday: state.forcedToday,
+                  forcedBudget: state.forcedBudget,
+                  shared: config.redisUrl !== undefined,
+                },
+        };
+      }),
+    );
 
   return {
     tokenConfigured: configured !== undefined,
@@ -68,6 +106,14 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
         sessions: sessions.map((session) => toAdminSession(session, now)),
         linkedAccounts: linked.map(toAdminUser),
       };
+    },
+
+    async revokeSession(id, sessionId) {
+      await requireUser(id);
+      // Session ids are UUIDs too: anything else is no session of this user, answered without a query.
+      const revoked = UUID_PATTERN.test(sessionId) ? await revokeUserSession(ctx, id, sessionId, ACTOR) : undefined;
+      if (revoked === undefined) throw new AppError('NOT_FOUND', 'No such session of this user.');
+      return { revoked };
     },
 
     async revokeSessions(id) {
@@ -107,14 +153,38 @@ export function createAdmin(ctx: AuthContext, stats: LoginStatsRecorder): AdminA
       return loginStatsReport(store, { window, now: clock(), ...(appid === undefined ? {} : { appid }) });
     },
 
-    apps() {
-      return { items: config.apps.map((app) => ({ appid: app.appid })), nextCursor: null };
+    async overview({ window }) {
+      await stats.flush();
+      const now = clock();
+      const [{ since, until, rows }, health, reuse, recent, apps] = await Promise.all([
+        windowRows(store, { window, now }),
+        readiness(),
+        store.countAuditEvents({ action: REUSE_ACTION, since: statsWindow(window, now).since }),
+        store.listAudit({ action: REUSE_ACTION, limit: RECENT_REUSE }),
+        appStates(),
+      ]);
+      const { apis, phone } = wechatCallReport(rows);
+      return {
+        window,
+        from: new Date(since).toISOString(),
+        to: new Date(until).toISOString(),
+        health,
+        wechatApis: apis,
+        phone,
+        refreshReuse: { detected: reuse.count, recent: recent.items.map(toAdminAuditEvent) },
+        apps,
+      };
     },
 
-    async audit({ cursor, limit, userId }) {
+    async apps() {
+      return { items: await appStates(), nextCursor: null };
+    },
+
+    async audit({ cursor, limit, userId, action }) {
       const page = await store.listAudit({
         ...(cursor === undefined ? {} : { cursor }),
         ...(userId === undefined ? {} : { userId }),
+        ...(action === undefined ? {} : { action }),
         limit: pageLimit(limit),
       });
       return { items: page.items.map(toAdminAuditEvent), nextCursor: page.nextCursor };

@@ -1,6 +1,6 @@
 import type { Page } from '../store/types.js';
 import type { LoginStatsReport, StatsWindow } from '../stats/login-stats-report.js';
-import type { AdminApp, AdminAuditEvent, AdminUser, AdminUserDetail } from '../schemas/admin.js';
+import type { AdminApp, AdminAuditEvent, AdminOverview, AdminUser, AdminUserDetail } from '../schemas/admin.js';
 
 /**
  * The operator's functions behind `/admin/api`, usable as a library too. Every mutation is audited with actor
@@ -16,6 +16,8 @@ export interface AdminApi {
   getUser(id: string): Promise<AdminUserDetail>;
   /** Ends every session of the user; answers how many were live. */
   revokeSessions(id: string): Promise<{ revoked: number }>;
+  /** Ends one session of the user (`NOT_FOUND` when it is not one of the user's); answers 1, or 0 if it had ended. */
+  revokeSession(id: string, sessionId: string): Promise<{ revoked: number }>;
   /** Disables the user and ends its sessions; login, refresh and `/v1/me*` answer `USER_DISABLED`. */
   disableUser(id: string, reason?: string | null): Promise<AdminUser>;
   enableUser(id: string): Promise<AdminUser>;
@@ -24,7 +26,10 @@ export interface AdminApi {
   deleteUser(id: string): Promise<void>;
   /** Login outcomes of the window, summed over every instance (this instance's counts flushed first). */
   stats(query: { window: StatsWindow; appid?: string }): Promise<LoginStatsReport>;
-  apps(): Page<AdminApp>;
-  /** Newest first, optionally of one user. `limit` 1..100 (else `VALIDATION_FAILED`), default 50. */
-  audit(query: { cursor?: string; limit?: number; userId?: string }): Promise<Page<AdminAuditEvent>>;
+  /** What the console's overview shows besides the chart: health, WeChat calls, phone spend, reuse alarms, apps. */
+  overview(query: { window: StatsWindow }): Promise<AdminOverview>;
+  /** The configured apps and their access-token state (never a secret or a token). */
+  apps(): Promise<Page<AdminApp>>;
+  /** Newest first, optionally of one user and one action. `limit` 1..100 (else `VALIDATION_FAILED`), default 50. */
+  audit(query: { cursor?: string; limit?: number; userId?: string; action?: string }): Promise<Page<AdminAuditEvent>>;
 }

@@ -89,6 +89,8 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
     });
     await keys.init();
 
+    // Before the WeChat client: its calls are counted too (errcodes, latency, phone spend for the console).
+    const loginStats = new LoginStatsRecorder({ store, clock, logger });
     const wechat =
       options.wechat ??
       new WeChatClient({
@@ -96,7 +98,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
         baseUrl: config.wechatBaseUrl,
         timeoutMs: config.wechatTimeoutMs,
         clock,
-        onCall: (event) => metrics.wechatCall(event),
+        onCall: (event) => {
+          metrics.wechatCall(event);
+          loginStats.recordWeChatCall(event);
+        },
         ...(shared.tokenCache === undefined ? {} : { tokenCache: shared.tokenCache }),
       });
     ownsWechat = options.wechat === undefined;
@@ -127,10 +132,10 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       }),
       metrics,
     };
-    const loginStats = new LoginStatsRecorder({ store, clock, logger });
     loginStats.start();
 
     const sweep = startBackgroundSweep({ store, clock, logger });
+    const readiness = createReadiness({ config, store, wechat, redisStatus: () => shared.redisStatus(), logger });
 
     return {
       login: (input) =>
@@ -148,11 +153,11 @@ export async function createAuth(config: WxloginConfig, options: CreateAuthOptio
       bindPhone: (claims, input) => bindPhone(ctx, claims, input),
       decrypt: (claims, input) => decrypt(ctx, claims, input),
       deleteMe: (claims) => deleteMe(ctx, claims),
-      admin: createAdmin(ctx, loginStats),
+      admin: createAdmin(ctx, { stats: loginStats, readiness }),
       async jwks() {
         return keys.jwks();
       },
-      readiness: createReadiness({ config, store, wechat, redisStatus: () => shared.redisStatus(), logger }),
+      readiness,
       async close() {
         sweep.stop();
         await loginStats.close();

@@ -1,4 +1,4 @@
-import type { DecryptedData } from '@wxlogin/core';
+import type { AccessTokenState, DecryptedData } from '@wxlogin/core';
 import type { Static } from 'typebox';
 import type { AuthMetrics } from '../metrics/auth-metrics.js';
 import type { AdminApi } from '../admin/types.js';
@@ -30,6 +30,8 @@ export interface WeChatLoginClient {
     options?: { openid?: string },
   ): Promise<{ phoneNumber: string; purePhoneNumber: string; countryCode: string }>;
   close?(): Promise<void>;
+  /** What is known of an app's access_token, never the token (core's `WeChatClient` has it): for the console. */
+  accessTokenState?(appid: string): Promise<AccessTokenState>;
   /** The WeChat circuit breaker's state, shown in `/readyz` (core's `WeChatClient` has it). */
   readonly circuitState?: CircuitStatus;
 }

@@ -96,3 +96,33 @@ export async function revokeUserSessions(
   });
   return revoked;
 }
+
+/**
+ * Ends one session of a user (a stolen device), audited as `session.revoked`: its refresh token answers
+ * `SESSION_EXPIRED` and its access tokens are refused. Answers 1, or 0 when it had ended already; undefined when
+ * the user has no such session.
+ */
+export async function revokeUserSession(
+  ctx: AuthContext,
+  userId: string,
+  sessionId: string,
+  actor: LifecycleActor,
+): Promise<number | undefined> {
+  const session = await ctx.store.getSession(sessionId);
+  if (session?.userId !== userId) return undefined;
+  const now = ctx.clock();
+  const revoked = await ctx.store.revokeSession(sessionId, 'admin_revoked', now);
+  ctx.sessions.forgetSession(sessionId); // this instance at once; with Redis, the others too (revocation fan-out)
+  if (revoked) {
+    await ctx.store.insertAudit({
+      id: ctx.newId(),
+      at: now,
+      actor,
+      action: 'session.revoked',
+      appid: session.appid,
+      userId,
+      detailJson: JSON.stringify({ sessionId }),
+    });
+  }
+  return revoked ? 1 : 0;
+}

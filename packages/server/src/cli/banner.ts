@@ -12,13 +12,19 @@ export interface BannerInput {
   databaseFile: string;
   /** The file holding the generated master key and admin token. */
   stateFile: string;
+  /**
+   * The generated admin token, printed only inside the console's URL: a local development token, and the fragment
+   * never reaches a server or a log (the page moves it to sessionStorage and strips it from the address bar).
+   */
+  adminToken: string;
 }
 
 /**
  * The `wxlogin dev` banner: where things are (the demo app, the database, the file of the master key and admin
  * token), the flags that move the ports, and copy-paste shell commands (bash/zsh, curl and sed only — no `jq`)
  * that mint a code at the simulator, log in, read and patch `/v1/me`, refresh, fetch the JWKS and call the admin
- * API. The master key and the admin token are not printed: the admin command reads the token from its file.
+ * API, and the console's URL with the admin token in its fragment. The master key is never printed; the admin
+ * command reads the token from its file.
  */
 export function devBanner(input: BannerInput): string {
   const { serviceUrl: api, simulatorUrl: sim, appid } = input;
@@ -36,6 +42,8 @@ export function devBanner(input: BannerInput): string {
     ...(input.lanUrls !== undefined && input.lanUrls.length > 0
       ? [`  from a phone on this network (real-device preview): ${input.lanUrls.join(', ')}`]
       : []),
+    '',
+    `Console (open in a browser; it shows these logins): ${consoleUrl(api, input.adminToken)}`,
     '',
     'Log in as a mini program would (copy and paste into a shell):',
     '',
@@ -55,6 +63,10 @@ export function devBanner(input: BannerInput): string {
     '',
   ].join('\n');
 }
+
+/** The console's sign-in URL: the admin token in the fragment, which browsers never send to the server. */
+export const consoleUrl = (serviceUrl: string, adminToken: string): string =>
+  `${serviceUrl}/admin#token=${encodeURIComponent(adminToken)}`;
 
 const portOf = (url: string): string => new URL(url).port || '80';
 

@@ -84,6 +84,7 @@ export async function dev(options: DevOptions = {}): Promise<{ app: FastifyInsta
       appSecret: DEV_SECRET,
       databaseFile,
       stateFile: devStateFile(stateDir),
+      adminToken: state.adminToken,
     }),
   );
   return { app, close: () => app.close().then(() => simulator.close()) };

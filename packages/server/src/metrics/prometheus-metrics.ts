@@ -1,6 +1,7 @@
-import { ERRCODE_TABLE, type WeChatCallEvent } from '@wxlogin/core';
+import type { WeChatCallEvent } from '@wxlogin/core';
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { errcodeLabel, WECHAT_LATENCY_BUCKETS_MS } from '../stats/wechat-call-outcomes.js';
 import type { AuthMetrics } from './auth-metrics.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
@@ -21,8 +22,7 @@ export const UNKNOWN_APPID_LABEL = 'unknown';
 /** `outcome` label of a value outside `success` and the error catalogue; `errcode` label of an unlisted errcode. */
 export const OTHER_LABEL = 'other';
 
-// WeChat answers in tens of milliseconds to seconds; the whole-call budget defaults to 5 s.
-const WECHAT_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const WECHAT_DURATION_BUCKETS = WECHAT_LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
 
 /**
  * Creates the metrics of the Contract in a new registry: `wxlogin_logins_total{appid,outcome}`,
@@ -95,8 +95,6 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
         : UNKNOWN_APPID_LABEL;
   const outcomeLabel = (outcome: string): string =>
     outcome === 'success' || Object.hasOwn(ERROR_CATALOGUE, outcome) ? outcome : OTHER_LABEL;
-  const errcodeLabel = (errcode: number): string =>
-    errcode === 0 || ERRCODE_TABLE.has(errcode) ? String(errcode) : OTHER_LABEL;
 
   return {
     registry: Registry.merge([own, processMetricsRegistry()]),

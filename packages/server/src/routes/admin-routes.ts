@@ -5,6 +5,9 @@ import {
   AdminAuditPageSchema,
   AdminAuditQuerySchema,
   AdminDisableBodySchema,
+  AdminOverviewQuerySchema,
+  AdminOverviewSchema,
+  AdminSessionParamsSchema,
   AdminRevokeResponseSchema,
   AdminStatsQuerySchema,
   AdminStatsSchema,
@@ -97,6 +100,22 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
   );
 
   app.post(
+    '/admin/api/users/:id/sessions/:sessionId/revoke',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        tags,
+        operationId: 'adminRevokeSession',
+        summary: 'Revoke one session of a user (a lost or stolen device)',
+        security,
+        params: AdminSessionParamsSchema,
+        response: { 200: AdminRevokeResponseSchema, ...errorResponses },
+      },
+    },
+    async (request) => admin.revokeSession(request.params.id, request.params.sessionId),
+  );
+
+  app.post(
     '/admin/api/users/:id/disable',
     {
       bodyLimit: BODY_LIMIT,
@@ -170,7 +189,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
       schema: {
         tags,
         operationId: 'adminGetStats',
-        summary: 'Login counts by outcome over a window',
+        summary: 'Login counts by outcome, and jscode2session errcodes, per minute over a window',
         security,
         querystring: AdminStatsQuerySchema,
         response: { 200: AdminStatsSchema, ...errorResponses },
@@ -183,12 +202,27 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
   );
 
   app.get(
+    '/admin/api/overview',
+    {
+      schema: {
+        tags,
+        operationId: 'adminGetOverview',
+        summary: 'Health, WeChat API calls and latency, phone spend, refresh-reuse alarms and token state',
+        security,
+        querystring: AdminOverviewQuerySchema,
+        response: { 200: AdminOverviewSchema, ...errorResponses },
+      },
+    },
+    async (request) => admin.overview({ window: request.query.window }),
+  );
+
+  app.get(
     '/admin/api/apps',
     {
       schema: {
         tags,
         operationId: 'adminListApps',
-        summary: 'The configured mini programs',
+        summary: 'The configured mini programs and their access-token state (never a secret)',
         security,
         response: { 200: AdminAppPageSchema, ...errorResponses },
       },
@@ -210,18 +244,19 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ admin: AdminApi }> = async
       schema: {
         tags,
         operationId: 'adminListAudit',
-        summary: 'The audit log, newest first',
+        summary: 'The audit log, newest first, of one user or one action if asked',
         security,
         querystring: AdminAuditQuerySchema,
         response: { 200: AdminAuditPageSchema, ...errorResponses },
       },
     },
     async (request) => {
-      const { cursor, limit, userId } = request.query;
+      const { cursor, limit, userId, action } = request.query;
       return admin.audit({
         ...(cursor === undefined ? {} : { cursor }),
         ...(limit === undefined ? {} : { limit: limitOf(limit)! }),
         ...(userId === undefined ? {} : { userId }),
+        ...(action === undefined ? {} : { action }),
       });
     },
   );

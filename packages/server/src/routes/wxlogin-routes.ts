@@ -5,6 +5,7 @@ import { registerIpRateLimit, type IpRateLimitOptions } from '../rate-limit/ip-r
 import { accountRoutes } from './account-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { authRoutes } from './auth-routes.js';
+import { consoleRoutes } from './console-routes.js';
 import { handleError } from './error-handler.js';
 import { meRoutes } from './me-routes.js';
 import { phoneRoutes } from './phone-routes.js';
@@ -18,6 +19,8 @@ export interface WxloginRoutesOptions {
   rateLimit?: IpRateLimitOptions;
   /** The whole deadline of a request's handling, ms (`createApp` passes `requestDeadlineMs(config)`); default 20 s. */
   requestDeadlineMs?: number;
+  /** The built console's directory (default: the one `npm run build` fills in this package). */
+  consoleDir?: string;
 }
 
 /**
@@ -40,6 +43,9 @@ export const wxloginRoutes: FastifyPluginAsyncTypebox<WxloginRoutesOptions> = as
   await app.register(phoneRoutes, { auth });
   await app.register(publicRoutes, { auth });
   await app.register(accountRoutes, { auth });
-  // Without WXLOGIN_ADMIN_TOKEN the admin API does not exist: its routes answer 404 like any unknown path.
-  if (auth.admin.tokenConfigured) await app.register(adminRoutes, { admin: auth.admin });
+  // Without WXLOGIN_ADMIN_TOKEN the admin API and the console do not exist: they answer 404 like any unknown path.
+  if (auth.admin.tokenConfigured) {
+    await app.register(adminRoutes, { admin: auth.admin });
+    await app.register(consoleRoutes, options.consoleDir === undefined ? {} : { dir: options.consoleDir });
+  }
 };

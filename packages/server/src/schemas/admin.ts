@@ -2,12 +2,14 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { DateTime, Nullable } from './field-types.js';
 import {
   APPID_MAX,
+  AUDIT_ACTION_MAX,
   CURSOR_MAX,
   DISABLE_REASON_MAX,
   PAGE_LIMIT_DEFAULT,
   PAGE_LIMIT_MAX,
   USER_SEARCH_MAX,
 } from './limits.js';
+import { ReadinessSchema } from './readiness.js';
 import { UserSchema } from './user.js';
 
 /** An admin list page: `nextCursor` is null on the last page. */
@@ -56,11 +58,12 @@ export const AdminUserSchema = Type.Object(
 /** A user as the admin API shows it. */
 export type AdminUser = Static<typeof AdminUserSchema>;
 
-/** A session of a user: a device. No token material, no generation. */
+/** A session of a user: a device. No token material. */
 export const AdminSessionSchema = Type.Object(
   {
     id: Type.String(),
     appid: Type.String(),
+    generation: Type.Integer({ description: 'refresh rotations so far (0 until the first refresh)' }),
     userAgent: Nullable(Type.String()),
     ip: Nullable(Type.String({ description: 'client address at login' })),
     createdAt: DateTime(),
@@ -118,6 +121,12 @@ export const AdminUserParamsSchema = Type.Object({
   id: Type.String({ description: 'user id (a UUID; anything else is 404)' }),
 });
 
+/** `:id` and `:sessionId` of `POST /admin/api/users/:id/sessions/:sessionId/revoke` (unknown ones are 404). */
+export const AdminSessionParamsSchema = Type.Object({
+  id: Type.String({ description: 'user id' }),
+  sessionId: Type.String({ description: "one of the user's sessions" }),
+});
+
 /** Body of `POST /admin/api/users/:id/disable` (optional). */
 export const AdminDisableBodySchema = Type.Object(
   {
@@ -130,7 +139,7 @@ export const AdminDisableBodySchema = Type.Object(
 
 /** Answer of `POST /admin/api/users/:id/revoke`. */
 export const AdminRevokeResponseSchema = Type.Object(
-  { revoked: Type.Integer({ description: 'sessions that were live' }) },
+  { revoked: Type.Integer({ description: 'sessions that were live (and are now revoked)' }) },
   { additionalProperties: false },
 );
 
@@ -159,9 +168,26 @@ export const AdminStatsQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+// TypeBox types an open object as `{}`: Unsafe keeps the same JSON schema with its real type.
+const ErrcodeCountsSchema = Type.Unsafe<Record<string, number>>(
+  Type.Object(
+    {},
+    {
+      additionalProperties: Type.Integer(),
+      description:
+        "count per non-zero errcode that jscode2session answered (`other` for one outside WeChat's table; below -1000 no WeChat answer)",
+    },
+  ),
+);
+
 /** One minute of the chart. */
 export const LoginStatsPointSchema = Type.Object(
-  { minute: DateTime('start of the minute'), total: Type.Integer(), counts: OutcomeCountsSchema },
+  {
+    minute: DateTime('start of the minute'),
+    total: Type.Integer(),
+    counts: OutcomeCountsSchema,
+    wechatErrcodes: ErrcodeCountsSchema,
+  },
   { additionalProperties: false },
 );
 
@@ -174,6 +200,7 @@ export const AdminStatsSchema = Type.Object(
     to: DateTime('end of the current minute (exclusive)'),
     total: Type.Integer(),
     totals: OutcomeCountsSchema,
+    wechatErrcodes: ErrcodeCountsSchema,
     series: Type.Array(LoginStatsPointSchema, { description: 'one point per minute, oldest first, no gaps' }),
   },
   { additionalProperties: false },
@@ -188,8 +215,33 @@ export type LoginStatsPoint = Static<typeof LoginStatsPointSchema>;
 /** Login outcomes of a window, summed over every instance: totals and a per-minute series without gaps. */
 export type LoginStatsReport = Static<typeof AdminStatsSchema>;
 
+/** What is known of an app's WeChat access_token: never the token. */
+export const AccessTokenStateSchema = Type.Object(
+  {
+    cached: Type.Boolean({ description: 'a token is cached (in Redis for every instance, or in this process)' }),
+    fetchedAt: Nullable(DateTime('when the cached token was fetched')),
+    expiresAt: Nullable(DateTime('when WeChat expires the cached token (it is replaced up to 5 min before)')),
+    forcedToday: Nullable(
+      Type.Integer({ description: 'forced refreshes spent this Beijing day; null when the cache cannot be read' }),
+    ),
+    forcedBudget: Type.Integer({ description: 'forced refreshes allowed per Beijing day' }),
+    shared: Type.Boolean({ description: 'kept in Redis for every instance (else per process)' }),
+  },
+  { additionalProperties: false },
+);
+
+/** What is known of an app's WeChat access_token. */
+export type AccessTokenStateView = Static<typeof AccessTokenStateSchema>;
+
 /** A configured mini program, as the admin API shows it: never its secret. */
-export const AdminAppSchema = Type.Object({ appid: Type.String() }, { additionalProperties: false });
+export const AdminAppSchema = Type.Object(
+  {
+    appid: Type.String(),
+    // null when the service was given a WeChat client of its own that cannot tell.
+    accessToken: Nullable(AccessTokenStateSchema),
+  },
+  { additionalProperties: false },
+);
 
 /** A configured mini program, as the admin API shows it. */
 export type AdminApp = Static<typeof AdminAppSchema>;
@@ -204,6 +256,13 @@ export const AdminAuditQuerySchema = Type.Object(
     limit: Type.Optional(LimitSchema),
     userId: Type.Optional(
       Type.String({ maxLength: CURSOR_MAX, pattern: '^[0-9a-f-]+$', description: 'events of one user only' }),
+    ),
+    action: Type.Optional(
+      Type.String({
+        maxLength: AUDIT_ACTION_MAX,
+        pattern: '^[a-z_.]+$',
+        description: 'events of one action only, e.g. user.disabled',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -239,3 +298,67 @@ export type AdminAuditEvent = Static<typeof AdminAuditEventSchema>;
 
 /** `GET /admin/api/audit`. */
 export const AdminAuditPageSchema = pageOf(AdminAuditEventSchema);
+
+/** Query of `GET /admin/api/overview`. */
+export const AdminOverviewQuerySchema = Type.Object(
+  { window: Type.Enum(STATS_WINDOWS, { default: '1h' }) },
+  { additionalProperties: false },
+);
+
+/** One WeChat API's calls over the window, summed over every instance. */
+export const WeChatApiStatsSchema = Type.Object(
+  {
+    api: Type.String({ description: 'code2Session, getPhoneNumber, stableToken, checkSession, resetSessionKey' }),
+    calls: Type.Integer(),
+    errors: Type.Integer({ description: 'calls answered with a non-zero errcode, or with no answer' }),
+    p50Ms: Nullable(Type.Number({ description: 'upper bound of the latency bucket of the median call' })),
+    p95Ms: Nullable(Type.Number({ description: 'upper bound of the latency bucket of the 95th percentile' })),
+  },
+  { additionalProperties: false },
+);
+
+/** One WeChat API's calls over a window. */
+export type WeChatApiStats = Static<typeof WeChatApiStatsSchema>;
+
+/** Phone codes redeemed over the window and what they cost. */
+export const PhoneSpendSchema = Type.Object(
+  {
+    redeemed: Type.Integer({ description: 'codes WeChat answered with a number: the billable ones' }),
+    failed: Type.Integer(),
+    costYuan: Type.Object(
+      {
+        quick: Type.Number({ description: 'redeemed × 0.03 元 (手机号快速验证)' }),
+        realtime: Type.Number({ description: 'redeemed × 0.04 元 (手机号实时验证)' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Phone codes redeemed over a window and their cost. */
+export type PhoneSpend = Static<typeof PhoneSpendSchema>;
+
+/** `GET /admin/api/overview`: what the console's overview shows besides the login chart. */
+export const AdminOverviewSchema = Type.Object(
+  {
+    window: Type.Enum(STATS_WINDOWS),
+    from: DateTime('start of the first minute'),
+    to: DateTime('end of the current minute (exclusive)'),
+    health: ReadinessSchema,
+    wechatApis: Type.Array(WeChatApiStatsSchema, { description: 'APIs called in the window, summed over instances' }),
+    phone: PhoneSpendSchema,
+    refreshReuse: Type.Object(
+      {
+        detected: Type.Integer({ description: 'refresh tokens replayed after rotation in the window' }),
+        recent: Type.Array(AdminAuditEventSchema, { description: 'the latest ones, newest first, at most 10' }),
+      },
+      { additionalProperties: false },
+    ),
+    apps: Type.Array(AdminAppSchema),
+  },
+  { additionalProperties: false },
+);
+
+/** The console's overview. */
+export type AdminOverview = Static<typeof AdminOverviewSchema>;

@@ -70,3 +70,6 @@ export const USER_SEARCH_MAX = 128;
 
 /** Longest reason an operator may give when disabling a user (the `disabled_reason` column). */
 export const DISABLE_REASON_MAX = 255;
+
+/** Longest audit action a filter may name (`refresh.reuse_detected` is 22). */
+export const AUDIT_ACTION_MAX = 64;

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { WeChatCallEvent } from '@wxlogin/core';
 import type { Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { LoginStatRow, Store } from '../store/types.js';
+import { wechatCallOutcomes } from './wechat-call-outcomes.js';
 
 /** `login_stats.minute` granularity. */
 export const STATS_MINUTE_MS = 60_000;
@@ -64,6 +66,13 @@ export class LoginStatsRecorder {
     }
     this.#pending.set(key, { appid, minute, outcome, instance: this.instance, count: 1 });
     this.#trim();
+  }
+
+  /** Counts one WeChat call (its errcode and its latency bucket), in the current minute. */
+  recordWeChatCall(event: WeChatCallEvent): void {
+    const [call, latency] = wechatCallOutcomes(event);
+    this.record(event.appid, call);
+    this.record(event.appid, latency);
   }
 
   /** Counts not yet written (tests and diagnostics). */

@@ -13,16 +13,16 @@ export function auditStore({ db }: StoreContext): AuditStore {
     insertAudit: (event) => insertAuditEvent(db, event),
 
     async countAuditEvents(query) {
-      const row = await db
+      let select = db
         .selectFrom('audit_events')
         .select((eb) => [
           eb.fn.countAll<number | string>().as('count'),
           eb.fn.min<number | string | null>('at').as('firstAt'),
         ])
-        .where('userId', '=', query.userId)
         .where('action', '=', query.action)
-        .where('at', '>=', query.since)
-        .executeTakeFirstOrThrow();
+        .where('at', '>=', query.since);
+      if (query.userId !== undefined) select = select.where('userId', '=', query.userId);
+      const row = await select.executeTakeFirstOrThrow();
       // COUNT and MIN of BIGINT come back as strings on PostgreSQL (and COUNT on MySQL as a BIGINT string).
       return { count: Number(row.count), firstAt: row.firstAt === null ? null : Number(row.firstAt) };
     },
@@ -31,6 +31,7 @@ export function auditStore({ db }: StoreContext): AuditStore {
       const limit = clampLimit(query.limit);
       let select = db.selectFrom('audit_events').selectAll();
       if (query.userId !== undefined) select = select.where('userId', '=', query.userId);
+      if (query.action !== undefined) select = select.where('action', '=', query.action);
       if (query.cursor !== undefined) select = select.where('id', '<', query.cursor);
       return page(
         await select

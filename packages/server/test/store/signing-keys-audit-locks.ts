@@ -46,6 +46,27 @@ export function signingKeyAuditLockTests(suite: StoreSuite): void {
       expect(second.nextCursor).toBeNull();
     });
 
+    it('listAudit filters by action (and user); countAuditEvents counts an action over every user', async () => {
+      // An action of this run only: other tests of the suite write audit rows into the same database.
+      const action = `admin.test_${newId().slice(-12).replaceAll('-', '')}`;
+      const [a, b] = [newId(), newId()];
+      const events = [
+        audit(action, { userId: a, at: T0 }),
+        audit('admin.other', { userId: a, at: T0 + 1 }),
+        audit(action, { userId: b, at: T0 + 2 }),
+        audit(action, { userId: a, at: T0 + 3 }),
+      ];
+      for (const e of events) await store.insertAudit(e);
+      const ofAction = await store.listAudit({ action, limit: 2 });
+      expect(ofAction.items.map((e) => e.id)).toEqual([events[3]!.id, events[2]!.id]);
+      const rest = await store.listAudit({ action, limit: 2, cursor: ofAction.nextCursor! });
+      expect(rest.items.map((e) => e.id)).toEqual([events[0]!.id]);
+      expect(rest.nextCursor).toBeNull();
+      expect((await store.listAudit({ action, userId: b, limit: 10 })).items.map((e) => e.id)).toEqual([events[2]!.id]);
+      expect(await store.countAuditEvents({ action, since: T0 + 1 })).toEqual({ count: 2, firstAt: T0 + 2 });
+      expect(await store.countAuditEvents({ action, since: T0 })).toEqual({ count: 3, firstAt: T0 });
+    });
+
     it('withLock excludes a second holder of the same name, also from another store', async () => {
       const other = await t.open();
       const order: string[] = [];

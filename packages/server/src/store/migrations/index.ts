@@ -1,6 +1,7 @@
 import { Migrator, type Kysely } from 'kysely';
 import type { StoreDialectName } from '../port/lifecycle.js';
 import { initialSchema, type NamedMigration } from './initial-schema.js';
+import { auditActionIndex } from './audit-action-index.js';
 import { leasesAndClaims } from './leases-and-claims.js';
 import { loginCodesFailureJson } from './login-codes-failure-json.js';
 
@@ -9,7 +10,12 @@ import { loginCodesFailureJson } from './login-codes-failure-json.js';
  * runs from (never relative to the working directory). Append new ones; never rename or edit a shipped one.
  */
 export function allMigrations(dialect: StoreDialectName): NamedMigration[] {
-  return [...initialSchema(dialect), ...leasesAndClaims(dialect), ...loginCodesFailureJson(dialect)];
+  return [
+    ...initialSchema(dialect),
+    ...leasesAndClaims(dialect),
+    ...loginCodesFailureJson(dialect),
+    ...auditActionIndex(dialect),
+  ];
 }
 
 /** Options of {@link migrateToLatest}. */

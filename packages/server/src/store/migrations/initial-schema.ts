@@ -71,7 +71,13 @@ export function tableMigration(
   };
 }
 
-function indexMigration(dialect: StoreDialectName, name: string, table: string, columns: readonly string[]): Migration {
+/** One index, created if absent and dropped on the way down. */
+export function indexMigration(
+  dialect: StoreDialectName,
+  name: string,
+  table: string,
+  columns: readonly string[],
+): Migration {
   return {
     up: (db: Db) => createIndex(db, dialect, name, table, columns),
     down: (db: Db) => dropIndex(db, dialect, name, table),

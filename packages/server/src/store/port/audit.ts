@@ -19,14 +19,14 @@ export interface AuditStore {
   /** Appends one event. */
   insertAudit(event: AuditEventRow): Promise<void>;
   /**
-   * How many `action` events of `userId` happened at or after `since`, and when the earliest of them did (null when
-   * none): per-user limits counted in the database hold across instances.
+   * How many `action` events (of `userId`, when given) happened at or after `since`, and when the earliest of them
+   * did (null when none): per-user limits counted in the database hold across instances, and the console's alarms.
    */
   countAuditEvents(query: {
-    userId: string;
+    userId?: string;
     action: string;
     since: number;
   }): Promise<{ count: number; firstAt: number | null }>;
-  /** Audit log, newest first, paged by id, optionally of one user. `limit` is clamped to 1..100. */
-  listAudit(query: { cursor?: string; limit: number; userId?: string }): Promise<Page<AuditEventRow>>;
+  /** Audit log, newest first, paged by id, optionally of one user and of one action. `limit` is clamped to 1..100. */
+  listAudit(query: { cursor?: string; limit: number; userId?: string; action?: string }): Promise<Page<AuditEventRow>>;
 }
