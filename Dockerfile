@@ -6,7 +6,8 @@
 #
 # Stages: `toolchain` (Node plus what better-sqlite3's native addon needs to compile), `build` (every dependency, then
 # tsc), `prod-deps` (`npm ci --omit=dev`), and the runtime stage, which copies only the built files and the
-# production node_modules into a clean slim image: no compiler, no npm cache, no TypeScript, no simulator.
+# production node_modules into a clean slim image: no compiler, no npm cache, no TypeScript, no simulator, no Vite
+# (the console is its built files).
 
 # The Node line the service is tested on (engines: >=20.18.1). Pin the digest as well in your own registry.
 FROM node:20.20.2-bookworm-slim AS toolchain
@@ -23,6 +24,7 @@ COPY packages/core/package.json packages/core/
 COPY packages/simulator/package.json packages/simulator/
 COPY packages/server/package.json packages/server/
 COPY packages/miniprogram/package.json packages/miniprogram/
+COPY packages/console/package.json packages/console/
 
 FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
@@ -35,7 +37,10 @@ COPY packages/simulator/src packages/simulator/src
 COPY packages/server/tsconfig.json packages/server/
 COPY packages/server/src packages/server/src
 COPY packages/server/bin packages/server/bin
-RUN npx tsc -b packages/server
+# The operator's console (/admin): built by Vite into packages/server/console, which the runtime stage copies.
+COPY packages/console/index.html packages/console/build.mjs packages/console/vite.config.ts packages/console/
+COPY packages/console/src packages/console/src
+RUN npx tsc -b packages/server && node packages/console/build.mjs
 
 FROM toolchain AS prod-deps
 # pg and mysql2 are optional peers of @wxlogin/server and devDependencies of the root, so the lockfile marks them
@@ -43,7 +48,7 @@ FROM toolchain AS prod-deps
 # fail here, at build time, instead of at the first start on PostgreSQL ("install pg").
 RUN npm ci --omit=dev --no-audit --no-fund \
   && node -e "require.resolve('pg'); require.resolve('mysql2'); require('better-sqlite3')(':memory:').close()" \
-  && rm node_modules/@wxlogin/simulator node_modules/@wxlogin/miniprogram
+  && rm node_modules/@wxlogin/simulator node_modules/@wxlogin/miniprogram node_modules/@wxlogin/console
 
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production \
@@ -57,6 +62,7 @@ COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/packages/server/package.json packages/server/
 COPY --from=build /app/packages/server/bin packages/server/bin
 COPY --from=build /app/packages/server/dist packages/server/dist
+COPY --from=build /app/packages/server/console packages/server/console
 # The working directory of the service: the default `sqlite:./wxlogin.db` lands here, on a volume, writable by the
 # service alone. PostgreSQL or MariaDB deployments never write to it.
 RUN mkdir /data && chown node:node /data

@@ -1,5 +1,6 @@
 // `wxlogin dev` from the installed package, used the way its banner tells a person to: mint a code at the
-// simulator's control API, log in, read /v1/me, refresh; then the JWKS, the OpenAPI document and its UI.
+// simulator's control API, log in, read /v1/me, refresh; then the JWKS, the OpenAPI document and its UI, and the
+// console the banner links to, with its assets (built into the server's tarball).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { start, stopGroup, tail } from './processes.mjs';
@@ -90,6 +91,31 @@ export async function devLogin({ appDir, stateDir, version, startTimeoutMs = 60_
     const docs = await fetch(`${service}/docs/`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(docs.status, 200, `GET /docs/: ${docs.status}`);
     await docs.body?.cancel();
+
+    const consoleUrl = /Console \(.*\): (http:\/\/\S+)#token=(\S+)/.exec(dev.output.stdout);
+    assert.ok(consoleUrl, 'the banner prints the console URL');
+    const page = await fetch(consoleUrl[1], { signal: AbortSignal.timeout(10_000) });
+    const html = await page.text();
+    assert.equal(page.status, 200, `GET /admin: ${page.status}`);
+    assert.equal(page.headers.get('content-security-policy'), "default-src 'self'; frame-ancestors 'none'");
+    const assets = [...html.matchAll(/(?:src|href)="(\/admin\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    assert.ok(
+      assets.some((a) => a.endsWith('.js')),
+      `the console page loads its script: ${html}`,
+    );
+    for (const asset of assets) {
+      const answer = await fetch(`${service}${asset}`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(answer.status, 200, `GET ${asset}: ${answer.status}`);
+      await answer.body?.cancel();
+    }
+    const overview = await json(`${service}/admin/api/overview`, {
+      headers: { authorization: `Bearer ${decodeURIComponent(consoleUrl[2])}` },
+    });
+    assert.equal(overview.status, 200, overview.text);
+    assert.ok(
+      overview.body.wechatApis.some((api) => api.api === 'code2Session'),
+      overview.text,
+    );
 
     // A clean stop: SIGTERM to the service itself (npm exec would die of a signal of its own), then npx passes on
     // the service's exit code, which must be 0.

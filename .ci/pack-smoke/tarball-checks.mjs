@@ -75,6 +75,19 @@ export function checkPackage(root, workspace) {
     }
   }
 
+  // The server ships the console it serves at /admin: the page and exactly the files its build listed.
+  if (workspace === 'server') {
+    if (!has('console/manifest.json')) problems.push('no console/manifest.json: the console was not built');
+    else {
+      const listed = JSON.parse(readFileSync(join(root, 'console/manifest.json'), 'utf8')).files ?? [];
+      if (!listed.includes('index.html')) problems.push('console/manifest.json lists no index.html');
+      for (const file of listed) if (!has(`console/${file}`)) problems.push(`console/${file} is listed but missing`);
+      for (const file of files.filter((f) => f.startsWith('console/') && f !== 'console/manifest.json'))
+        if (!listed.includes(file.slice('console/'.length)))
+          problems.push(`ships ${file}, which the build did not list`);
+    }
+  }
+
   // No stale build output: each compiled file has its source (or, for the mini program, its declaration).
   const [sourceDir, sourceExt] = has('src') ? ['src', '.ts'] : ['types', '.d.ts'];
   for (const file of files.filter((f) => f.startsWith('dist/') && f.endsWith('.js'))) {

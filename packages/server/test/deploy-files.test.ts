@@ -96,6 +96,7 @@ function dockerfileProblems(text: string): string[] {
     '/app/packages/server/package.json',
     '/app/packages/server/bin',
     '/app/packages/server/dist',
+    '/app/packages/server/console',
   ]) {
     if (!copied.includes(path)) problems.push(`final stage: does not copy ${path}`);
   }

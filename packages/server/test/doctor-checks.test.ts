@@ -96,8 +96,10 @@ describe('wxlogin doctor: the database check', () => {
     const findings = await checkDatabase(
       {
         databaseUrl: `postgres://wxlogin:pw-never-shown@127.0.0.1:${port}/wxlogin`,
+        dbPoolMax: 10,
         dbStatementTimeoutMs: 5000,
         migrate: 'auto',
+        logLevel: 'silent',
       },
       500,
     );
