@@ -129,6 +129,7 @@ export const en = {
   'health.wechat': 'WeChat',
   'health.badge.ok': 'OK',
   'health.badge.warn': 'Warning',
+  'health.badge.off': 'Not used',
   'health.badge.bad': 'Down',
   'health.db.ok': 'reachable',
   'health.db.unreachable': 'unreachable',

@@ -127,6 +127,7 @@ export const zhCN: Messages = {
   'health.wechat': '微信',
   'health.badge.ok': '正常',
   'health.badge.warn': '注意',
+  'health.badge.off': '未启用',
   'health.badge.bad': '故障',
   'health.db.ok': '连接正常',
   'health.db.unreachable': '无法连接',

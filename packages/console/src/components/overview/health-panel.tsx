@@ -6,10 +6,17 @@ import { Badge, type BadgeTone } from '../badge.js';
 export function HealthPanel({ health }: { health: AdminHealth }) {
   const { t } = useI18n();
   const badgeText = (tone: BadgeTone) =>
-    tone === 'ok' ? t('health.badge.ok') : tone === 'warn' ? t('health.badge.warn') : t('health.badge.bad');
+    tone === 'ok'
+      ? t('health.badge.ok')
+      : tone === 'warn'
+        ? t('health.badge.warn')
+        : tone === 'neutral'
+          ? t('health.badge.off')
+          : t('health.badge.bad');
 
   const database: BadgeTone = health.database === 'ok' ? 'ok' : 'bad';
-  const redis: BadgeTone = health.redis === 'ok' ? 'ok' : health.redis === 'not_configured' ? 'warn' : 'bad';
+  // No Redis is a choice (one instance), not a problem: said plainly, without a warning colour.
+  const redis: BadgeTone = health.redis === 'ok' ? 'ok' : health.redis === 'not_configured' ? 'neutral' : 'bad';
   const circuit = health.wechat.circuit;
   const wechat: BadgeTone =
     circuit === 'open' ? 'bad' : circuit === 'half_open' || health.wechat.warning !== undefined ? 'warn' : 'ok';
