@@ -7,25 +7,11 @@ import { promisify } from 'node:util';
 import { createSimulator, type Simulator } from '@wxlogin/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, spawnNode } from './helpers/spawn-process.js';
+import { devArgs, WXLOGIN_BIN } from './helpers/dev-process.js';
 
 const run = promisify(execFile);
-const BIN = 'packages/server/bin/wxlogin.js';
+const BIN = WXLOGIN_BIN;
 const DEV_APPID = 'wxdevapp00000001';
-
-/** `wxlogin dev` on free ports, its state in `stateDir`, quiet logs, plus `extra` flags. */
-const devArgs = (stateDir: string, ...extra: string[]): string[] => [
-  BIN,
-  'dev',
-  ...extra,
-  '--port',
-  '0',
-  '--simulator-port',
-  '0',
-  '--state-dir',
-  stateDir,
-  '--log-level',
-  'warn',
-];
 
 describe('wxlogin serve (real process) [sqlite]', () => {
   let sim: Simulator;

@@ -47,7 +47,7 @@ describe('the console at /admin [sqlite]', () => {
     });
     expect(CONSOLE_CSP).toBe("default-src 'self'; frame-ancestors 'none'");
     const slash = await t.app.inject({ method: 'GET', url: '/admin/' });
-    expect([slash.statusCode, slash.headers.location]).toEqual([301, '/admin']);
+    expect([slash.statusCode, slash.headers.location]).toEqual([302, '/admin']);
   });
 
   it('serves the hashed assets for a year, immutable, and nothing else under /admin', async () => {

@@ -3,6 +3,7 @@ import { useNow } from '../hooks/use-now.js';
 import { useI18n } from '../i18n/i18n-context.js';
 import { expiresIn, formatDateTime, formatRelative } from '../lib/format.js';
 import { Badge } from './badge.js';
+import { EmptyRow } from './empty-row.js';
 
 /** Each app's WeChat access_token cache: the same table on the overview and the apps page. */
 export function TokenStateTable({ apps, testid }: { apps: readonly AdminApp[]; testid: string }) {
@@ -26,11 +27,7 @@ export function TokenStateTable({ apps, testid }: { apps: readonly AdminApp[]; t
       </thead>
       <tbody>
         {apps.length === 0 ? (
-          <tr>
-            <td colSpan={6} class="muted">
-              {t('token.noApps')}
-            </td>
-          </tr>
+          <EmptyRow columns={6}>{t('token.noApps')}</EmptyRow>
         ) : (
           apps.map(({ appid, accessToken: state }) => {
             const left = expiresIn(state.expiresAt, now);

@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/context.js';
+import { REUSE_DETECTED_ACTION } from '../auth/refresh.js';
 import { unbindPhone } from '../auth/unbind-phone.js';
 import { deleteUser, revokeUserSession, revokeUserSessions, setUserDisabled } from '../auth/user-lifecycle.js';
 import { AppError } from '../errors/app-error.js';
@@ -35,7 +36,6 @@ export interface AdminSources {
   readiness: () => Promise<Readiness>;
 }
 
-const REUSE_ACTION = 'refresh.reuse_detected';
 const RECENT_REUSE = 10;
 
 /** The admin functions over the auth context. */
@@ -159,8 +159,8 @@ export function createAdmin(ctx: AuthContext, { stats, readiness }: AdminSources
       const [{ since, until, rows }, health, reuse, recent, apps] = await Promise.all([
         windowRows(store, { window, now }),
         readiness(),
-        store.countAuditEvents({ action: REUSE_ACTION, since: statsWindow(window, now).since }),
-        store.listAudit({ action: REUSE_ACTION, limit: RECENT_REUSE }),
+        store.countAuditEvents({ action: REUSE_DETECTED_ACTION, since: statsWindow(window, now).since }),
+        store.listAudit({ action: REUSE_DETECTED_ACTION, limit: RECENT_REUSE }),
         appStates(),
       ]);
       const { apis, phone } = wechatCallReport(rows);

@@ -3,6 +3,9 @@ import type { AuthContext } from './context.js';
 import { issueTokens } from './issue-tokens.js';
 import type { TokenResponse } from '../schemas/tokens.js';
 
+/** The audit action of a refresh token presented after its rotation (the console's reuse alarms read it). */
+export const REUSE_DETECTED_ACTION = 'refresh.reuse_detected';
+
 /**
  * Refresh exactly as docs/security.md "Refresh rotation, reuse detection, grace": the current generation rotates
  * (compare-and-swap); the direct predecessor within the grace window (measured from the rotation's statement, not
@@ -25,7 +28,7 @@ export async function refresh(ctx: AuthContext, input: { refreshToken: string })
     reuseAudit: {
       id: ctx.newId(),
       actor: 'system',
-      action: 'refresh.reuse_detected',
+      action: REUSE_DETECTED_ACTION,
       // `familyId`: the key audit rows have always stored (data, read back by the admin API).
       detailJson: JSON.stringify({ familyId: sessionId, presentedGeneration: generation }),
     },

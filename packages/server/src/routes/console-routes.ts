@@ -54,7 +54,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleRoutesOptions> = async (ap
     secureHeaders(reply).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(built.page),
   );
   // The banner's URL is /admin#token=…; a trailing slash keeps its fragment through the redirect.
-  app.get('/admin/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin', 301));
+  app.get('/admin/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/admin', 302));
 
   await app.register(fastifyStatic, {
     root: `${dir}assets`,

@@ -20,24 +20,31 @@ export interface DevProcess {
   stop(): Promise<void>;
 }
 
+/** The committed bin shim, relative to the repository root (where {@link spawnNode} runs). */
+export const WXLOGIN_BIN = 'packages/server/bin/wxlogin.js';
+
+/** `wxlogin dev` on free ports, its state in `stateDir`, quiet logs, plus `extra` flags. */
+export const devArgs = (stateDir: string, ...extra: string[]): string[] => [
+  WXLOGIN_BIN,
+  'dev',
+  ...extra,
+  '--port',
+  '0',
+  '--simulator-port',
+  '0',
+  '--state-dir',
+  stateDir,
+  '--log-level',
+  'warn',
+];
+
 /**
  * Spawns the built `wxlogin dev` on free ports in a fresh state folder and reads the service, simulator and console
  * URLs from its banner.
  */
 export async function startDev(): Promise<DevProcess> {
   const stateDir = mkdtempSync(join(tmpdir(), 'wxlogin-console-'));
-  const proc = spawnNode([
-    'packages/server/bin/wxlogin.js',
-    'dev',
-    '--port',
-    '0',
-    '--simulator-port',
-    '0',
-    '--state-dir',
-    stateDir,
-    '--log-level',
-    'warn',
-  ]);
+  const proc = spawnNode(devArgs(stateDir));
   const stop = async (): Promise<void> => {
     await proc.stop();
     rmSync(stateDir, { recursive: true, force: true });

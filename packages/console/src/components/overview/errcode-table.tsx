@@ -4,6 +4,7 @@ import { stackOrder } from '../../lib/chart-model.js';
 import { formatCount } from '../../lib/format.js';
 import { errcodeMeaning } from '../../lib/labels.js';
 import { toneOf } from '../../lib/palette.js';
+import { EmptyRow } from '../empty-row.js';
 
 /** The WeChat errcodes of the window: what each means for the operator, and how often. */
 export function ErrcodeTable({ errcodes }: { errcodes: Counts }) {
@@ -22,13 +23,7 @@ export function ErrcodeTable({ errcodes }: { errcodes: Counts }) {
         </tr>
       </thead>
       <tbody>
-        {order.length === 0 && (
-          <tr>
-            <td colSpan={3} class="muted">
-              {t('errcodes.empty')}
-            </td>
-          </tr>
-        )}
+        {order.length === 0 && <EmptyRow columns={3}>{t('errcodes.empty')}</EmptyRow>}
         {order.map((errcode) => {
           const meaning = errcodeMeaning(i18n, errcode);
           return (

@@ -2,6 +2,7 @@ import type { WechatApiStats } from '../../api/types.js';
 import { useI18n } from '../../i18n/i18n-context.js';
 import { formatCount, formatMs } from '../../lib/format.js';
 import { wechatApiLabel } from '../../lib/labels.js';
+import { EmptyRow } from '../empty-row.js';
 
 /** Calls, errors and latency of each WeChat API over the window. */
 export function LatencyTable({ apis }: { apis: readonly WechatApiStats[] }) {
@@ -27,13 +28,7 @@ export function LatencyTable({ apis }: { apis: readonly WechatApiStats[] }) {
         </tr>
       </thead>
       <tbody>
-        {apis.length === 0 && (
-          <tr>
-            <td colSpan={5} class="muted">
-              {t('latency.empty')}
-            </td>
-          </tr>
-        )}
+        {apis.length === 0 && <EmptyRow columns={5}>{t('latency.empty')}</EmptyRow>}
         {apis.map((api) => {
           const label = wechatApiLabel(i18n, api.api);
           return (

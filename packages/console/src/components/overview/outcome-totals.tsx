@@ -4,6 +4,7 @@ import { stackOrder } from '../../lib/chart-model.js';
 import { formatCount, formatShare } from '../../lib/format.js';
 import { outcomeLabel } from '../../lib/labels.js';
 import { toneOf } from '../../lib/palette.js';
+import { EmptyRow } from '../empty-row.js';
 
 /** Logins of the window per outcome, with their share. */
 export function OutcomeTotals({ totals, total }: { totals: Counts; total: number }) {
@@ -25,13 +26,7 @@ export function OutcomeTotals({ totals, total }: { totals: Counts; total: number
         </tr>
       </thead>
       <tbody>
-        {order.length === 0 && (
-          <tr>
-            <td colSpan={4} class="muted">
-              {t('totals.empty')}
-            </td>
-          </tr>
-        )}
+        {order.length === 0 && <EmptyRow columns={4}>{t('totals.empty')}</EmptyRow>}
         {order.map((outcome) => (
           <tr key={outcome} data-outcome={outcome}>
             <td>
