@@ -114,7 +114,7 @@ async function main() {
   const version = JSON.parse(readFileSync(join(repo, 'packages/server/package.json'), 'utf8')).version;
   await step('npx wxlogin dev, then log in over HTTP as a user would', async () => {
     const { service, simulator } = await devLogin({ appDir, stateDir: join(tmp, 'dev-state'), version });
-    return `service ${service}, simulator ${simulator}: login, /v1/me, refresh, JWKS, /openapi.json, /docs`;
+    return `service ${service}, simulator ${simulator}: login, /v1/me, refresh, JWKS, /openapi.json, /docs, the console (/admin, its assets, /admin/api/overview)`;
   });
 
   await step('a script on the public exports of @wxlogin/core and @wxlogin/server', async () => {
