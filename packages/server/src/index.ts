@@ -10,7 +10,17 @@ export type { ProfilePatch, User } from './schemas/user.js';
 export type { BindPhoneInput, DecryptInput } from './schemas/phone.js';
 export type { Readiness } from './schemas/readiness.js';
 export type { AdminApi } from './admin/types.js';
-export type { AdminApp, AdminAuditEvent, AdminSession, AdminUser, AdminUserDetail } from './schemas/admin.js';
+export type {
+  AccessTokenStateView,
+  AdminApp,
+  AdminAuditEvent,
+  AdminOverview,
+  AdminSession,
+  AdminUser,
+  AdminUserDetail,
+  PhoneSpend,
+  WeChatApiStats,
+} from './schemas/admin.js';
 export type { LoginStatsPoint, LoginStatsReport, OutcomeCounts, StatsWindow } from './stats/login-stats-report.js';
 export type { Page } from './store/types.js';
 export { loadConfig, type LoadConfigOptions, type WxloginConfig } from './config/load-config.js';

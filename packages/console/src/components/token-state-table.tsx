@@ -30,6 +30,17 @@ export function TokenStateTable({ apps, testid }: { apps: readonly AdminApp[]; t
           <EmptyRow columns={6}>{t('token.noApps')}</EmptyRow>
         ) : (
           apps.map(({ appid, accessToken: state }) => {
+            // A host's own WeChat client that cannot tell: the app is listed, its token state is unknown.
+            if (state === null) {
+              return (
+                <tr key={appid} data-appid={appid}>
+                  <td class="mono">{appid}</td>
+                  <td colSpan={5} class="muted">
+                    {t('token.stateUnknown')}
+                  </td>
+                </tr>
+              );
+            }
             const left = expiresIn(state.expiresAt, now);
             const forcedLeft =
               state.forcedToday === null

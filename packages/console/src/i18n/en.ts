@@ -121,6 +121,7 @@ export const en = {
   'token.sharedRedis': 'Redis (every instance)',
   'token.sharedLocal': 'this instance',
   'token.forcedOf': '{left} of {budget}',
+  'token.stateUnknown': 'Not known: the service runs with a WeChat client of its own',
   'token.noApps': 'No apps are configured.',
 
   'health.title': 'Health',

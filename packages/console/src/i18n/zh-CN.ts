@@ -119,6 +119,7 @@ export const zhCN: Messages = {
   'token.sharedRedis': 'Redis（所有实例共用）',
   'token.sharedLocal': '仅本实例',
   'token.forcedOf': '{left} / {budget}',
+  'token.stateUnknown': '未知：服务使用的是自带的微信客户端',
   'token.noApps': '尚未配置小程序。',
 
   'health.title': '运行状态',
