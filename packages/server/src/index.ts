@@ -11,7 +11,7 @@ export type { BindPhoneInput, DecryptInput } from './schemas/phone.js';
 export type { Readiness } from './schemas/readiness.js';
 export type { AdminApi } from './admin/types.js';
 export type {
-  AccessTokenStateView,
+  AdminAccessTokenState,
   AdminApp,
   AdminAuditEvent,
   AdminOverview,

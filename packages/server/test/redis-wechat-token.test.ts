@@ -100,6 +100,25 @@ describe(`${REDIS_TAG} WeChatClient sharing access tokens through RedisTokenCach
     expect(await t.admin.pttl(stored(`forced-recent:${DEV_APPID}`))).toBeGreaterThan(0);
   });
 
+  it("accessTokenState is the cluster's: another instance sees the fetch time, WeChat's expiry and today's forced count", async () => {
+    const [a, b] = [await instance(), await instance()];
+    expect(await b.accessTokenState(DEV_APPID)).toMatchObject({ cached: false, fetchedAt: null, forcedToday: 0 });
+    const before = Date.now();
+    await a.getAccessToken(DEV_APPID);
+    await a.getAccessToken(DEV_APPID, { forceRefresh: true });
+    const seen = await b.accessTokenState(DEV_APPID);
+    expect(seen).toMatchObject({ cached: true, forcedToday: 1 });
+    expect(seen.fetchedAt).toBeGreaterThanOrEqual(before);
+    // WeChat's expires_in is the remaining lifetime, in whole seconds.
+    expect(seen.expiresAt! - seen.fetchedAt!).toBeGreaterThan(7_100_000);
+    expect(seen.expiresAt! - seen.fetchedAt!).toBeLessThanOrEqual(7_200_000);
+    expect(await a.accessTokenState(DEV_APPID)).toEqual(seen);
+    // What is kept beside the token holds no token.
+    const meta = await t.admin.get(stored(`token-meta:${DEV_APPID}`));
+    expect(meta).not.toContain(await a.getAccessToken(DEV_APPID));
+    expect(await t.admin.pttl(stored(`token-meta:${DEV_APPID}`))).toBeGreaterThan(6_800_000);
+  });
+
   it('Redis down: getAccessToken still gets a token in normal mode, fast, and keeps it per process', async () => {
     const wechat = await instance('redis://127.0.0.1:1');
     const started = performance.now();

@@ -4,7 +4,7 @@
  * Times are ISO 8601 strings; nullable fields are present as `null`.
  */
 export type {
-  AccessTokenStateView as AccessTokenState,
+  AdminAccessTokenState as AccessTokenState,
   AdminApp,
   AdminAuditEvent,
   AdminOverview,

@@ -75,8 +75,7 @@ export class AccessTokenManager {
   readonly #normalFetches = new Map<string, Promise<string>>();
   readonly #forcedFetches = new Map<string, Promise<ReplaceOutcome>>();
   // Used only while the shared cache is failing (Redis down): each process keeps serving its own last token.
-  readonly #fallback = new Map<string, { token: string; expiresAt: number }>();
-  readonly #fallbackMeta = new Map<string, TokenMeta>();
+  readonly #fallback = new Map<string, { token: string; expiresAt: number; meta: TokenMeta }>();
 
   constructor(options: AccessTokenManagerOptions) {
     this.#options = options;
@@ -132,7 +131,9 @@ export class AccessTokenManager {
         () => null,
       ),
     ]);
-    const meta = token === null ? undefined : (parseMeta(metaText) ?? this.#fallbackMeta.get(appid));
+    // This process's record of the token only when it is the same token (the cache may hold another's).
+    const own = this.#fallback.get(appid);
+    const meta = token === null ? undefined : (parseMeta(metaText) ?? (own?.token === token ? own.meta : undefined));
     return {
       cached: token !== null,
       fetchedAt: meta?.fetchedAt ?? null,
@@ -235,8 +236,7 @@ export class AccessTokenManager {
     const ttlMs = Math.floor((seconds - Math.min(MAX_MARGIN_S, seconds / 2)) * 1000);
     const now = this.#options.clock();
     const meta: TokenMeta = { fetchedAt: now, expiresAt: now + seconds * 1000 };
-    this.#fallback.set(appid, { token: fetched.accessToken, expiresAt: now + ttlMs });
-    this.#fallbackMeta.set(appid, meta);
+    this.#fallback.set(appid, { token: fetched.accessToken, expiresAt: now + ttlMs, meta });
     await Promise.all([
       this.#options.cache.set(keys.token(appid), fetched.accessToken, ttlMs).catch(() => undefined),
       this.#options.cache.set(keys.meta(appid), JSON.stringify(meta), ttlMs).catch(() => undefined),

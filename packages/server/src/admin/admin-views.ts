@@ -1,5 +1,6 @@
 import { toUser } from '../auth/user-view.js';
-import type { AdminAuditEvent, AdminSession, AdminUser } from '../schemas/admin.js';
+import type { AccessTokenState } from '@wxlogin/core';
+import type { AdminApp, AdminAuditEvent, AdminSession, AdminUser } from '../schemas/admin.js';
 import type { AuditEventRow, SessionRow, UserRow } from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -11,6 +12,26 @@ export function toAdminUser(row: UserRow): AdminUser {
     disabledReason: row.disabledReason,
     lastLoginAt: iso(row.lastLoginAt),
     updatedAt: iso(row.updatedAt),
+  };
+}
+
+/**
+ * The admin view of an app and what its WeChat client knows of its access_token (`undefined`: a client that cannot
+ * tell, or whose cache could not be read). `shared` is whether the token cache is Redis, for every instance.
+ */
+export function toAdminApp(appid: string, state: AccessTokenState | undefined, shared: boolean): AdminApp {
+  if (state === undefined) return { appid, accessToken: null };
+  const { cached, fetchedAt, expiresAt, forcedToday, forcedBudget } = state;
+  return {
+    appid,
+    accessToken: {
+      cached,
+      fetchedAt: fetchedAt === null ? null : iso(fetchedAt),
+      expiresAt: expiresAt === null ? null : iso(expiresAt),
+      forcedToday,
+      forcedBudget,
+      shared,
+    },
   };
 }
 

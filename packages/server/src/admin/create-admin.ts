@@ -12,7 +12,7 @@ import { loginStatsReport, statsWindow, windowRows } from '../stats/login-stats-
 import { wechatCallReport } from '../stats/wechat-call-report.js';
 import type { UserRow } from '../store/types.js';
 import { createAdminTokenCheck } from './admin-token.js';
-import { toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js';
+import { toAdminApp, toAdminAuditEvent, toAdminSession, toAdminUser } from './admin-views.js';
 import type { AdminApi } from './types.js';
 
 const ACTOR = 'admin';
@@ -59,24 +59,9 @@ export function createAdmin(ctx: AuthContext, { stats, readiness }: AdminSources
   // the console must still open while WeChat or Redis is in trouble.
   const appStates = (): Promise<AdminApp[]> =>
     Promise.all(
-      config.apps.map(async ({ appid }) => {
-        const state = await wechat.accessTokenState?.(appid).catch(() => undefined);
-        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-        return {
-          appid,
-          accessToken:
-            state === undefined
-              ? null
-              : {
-                  cached: state.cached,
-                  fetchedAt: iso(state.fetchedAt),
-                  expiresAt: iso(state.expiresAt),
-                  forcedToday: state.forcedToday,
-                  forcedBudget: state.forcedBudget,
-                  shared: config.redisUrl !== undefined,
-                },
-        };
-      }),
+      config.apps.map(async ({ appid }) =>
+        toAdminApp(appid, await wechat.accessTokenState?.(appid).catch(() => undefined), config.redisUrl !== undefined),
+      ),
     );
 
   return {

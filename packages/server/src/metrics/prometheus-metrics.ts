@@ -1,7 +1,7 @@
 import type { WeChatCallEvent } from '@wxlogin/core';
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { errcodeLabel, WECHAT_LATENCY_BUCKETS_MS } from '../stats/wechat-call-outcomes.js';
+import { errcodeLabel, OTHER_LABEL, WECHAT_LATENCY_BUCKETS_MS } from '../stats/wechat-call-outcomes.js';
 import type { AuthMetrics } from './auth-metrics.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
@@ -19,8 +19,8 @@ export interface PrometheusMetrics extends AuthMetrics {
 
 /** `appid` label of a login, a phone code or a WeChat call whose appid is not configured. */
 export const UNKNOWN_APPID_LABEL = 'unknown';
-/** `outcome` label of a value outside `success` and the error catalogue; `errcode` label of an unlisted errcode. */
-export const OTHER_LABEL = 'other';
+// `outcome` label of a value outside `success` and the error catalogue; `errcode` label of an unlisted errcode.
+export { OTHER_LABEL };
 
 const WECHAT_DURATION_BUCKETS = WECHAT_LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
 

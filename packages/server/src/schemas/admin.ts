@@ -231,7 +231,7 @@ export const AccessTokenStateSchema = Type.Object(
 );
 
 /** What is known of an app's WeChat access_token. */
-export type AccessTokenStateView = Static<typeof AccessTokenStateSchema>;
+export type AdminAccessTokenState = Static<typeof AccessTokenStateSchema>;
 
 /** A configured mini program, as the admin API shows it: never its secret. */
 export const AdminAppSchema = Type.Object(

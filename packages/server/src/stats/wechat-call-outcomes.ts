@@ -16,9 +16,12 @@ export const WECHAT_LATENCY_PREFIX = 'wechat-ms:';
  */
 export const WECHAT_LATENCY_BUCKETS_MS: readonly number[] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
-/** The errcode label of a call: 0, or an errcode of WeChat's table, else `other` (a closed set: bounded rows). */
+/** The label of a value outside a closed set: an unlisted errcode here, an unknown outcome in the metrics. */
+export const OTHER_LABEL = 'other';
+
+/** The errcode label of a call: 0, or an errcode of WeChat's table, else {@link OTHER_LABEL} (bounded rows). */
 export function errcodeLabel(errcode: number): string {
-  return errcode === 0 || ERRCODE_TABLE.has(errcode) ? String(errcode) : 'other';
+  return errcode === 0 || ERRCODE_TABLE.has(errcode) ? String(errcode) : OTHER_LABEL;
 }
 
 /** The two outcomes one WeChat call is counted under. */
